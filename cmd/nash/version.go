@@ -20,7 +20,7 @@ func init() {
 			if _, err := parseInterspersed(fs, args); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "nash %s\nllama.cpp %s (github.com/ollama/ollama v0.17.4)\nsystem_info: %s\n", version, llama.BuildInfo(), llama.SystemInfo())
+			fmt.Fprintf(stdout, "nash %s\nllama.cpp %s\nsystem_info: %s\n", version, llama.BuildInfo(), llama.SystemInfo())
 			return nil
 		},
 	})
