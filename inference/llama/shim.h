@@ -1,0 +1,71 @@
+// shim.h: exception-safe wrappers around the llama.cpp calls that can throw.
+//
+// Every function returns a status (0 = success, nonzero = failure) or a pointer (NULL = failure)
+// and, on failure, stores a malloc'd message in *err (the caller frees it). A C++ exception never
+// crosses into Go: it is caught here and turned into a message.
+#ifndef NASH_SHIM_H
+#define NASH_SHIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <llama.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// nash_quantize quantizes fname_inp into fname_out with the given llama_ftype.
+int nash_quantize(const char *in, const char *out, int ftype, int nthread, char **err);
+
+// nash_model_load loads a model. progress_handle != 0 routes progress to Go (nashGoProgress).
+struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool use_mmap,
+                                    bool vocab_only, uintptr_t progress_handle, char **err);
+
+// nash_context_init creates a context whose abort callback reads *abort_flag (nonzero = abort).
+struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ctx, uint32_t n_batch,
+                                        uint32_t n_seq_max, int32_t n_threads,
+                                        int32_t n_threads_batch, volatile int32_t *abort_flag,
+                                        char **err);
+
+// nash_tokenize returns the token count (negative: -needed capacity) or INT32_MIN on error.
+int32_t nash_tokenize(const struct llama_vocab *vocab, const char *text, int32_t len,
+                      llama_token *out, int32_t cap, bool add_special, bool parse_special,
+                      char **err);
+
+// nash_token_to_piece returns the piece length (negative: -needed capacity) or INT32_MIN.
+int32_t nash_token_to_piece(const struct llama_vocab *vocab, llama_token tok, char *buf,
+                            int32_t cap, bool special, char **err);
+
+// nash_detokenize returns the text length (negative: -needed capacity) or INT32_MIN.
+int32_t nash_detokenize(const struct llama_vocab *vocab, const llama_token *toks, int32_t n,
+                        char *buf, int32_t cap, bool remove_special, bool unparse_special,
+                        char **err);
+
+// nash_chat_apply_template returns the rendered length (may exceed cap) or INT32_MIN.
+int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_message *msgs,
+                                 size_t n, bool add_ass, char *buf, int32_t cap, char **err);
+
+// nash_decode returns llama_decode's status, or INT32_MIN when it threw.
+int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **err);
+
+// nash_grammar_init returns a grammar sampler or NULL (with *err) when the grammar is invalid.
+struct llama_sampler *nash_grammar_init(const struct llama_vocab *vocab, const char *gbnf,
+                                        const char *root, char **err);
+
+// nash_sampler_sample calls llama_sampler_sample (which also accepts the token); -1 on error.
+llama_token nash_sampler_sample(struct llama_sampler *smpl, struct llama_context *ctx,
+                                int32_t idx, char **err);
+
+// nash_sampler_accept and nash_sampler_apply wrap the sampler calls; nonzero on error.
+int nash_sampler_accept(struct llama_sampler *smpl, llama_token tok, char **err);
+int nash_sampler_apply(struct llama_sampler *smpl, llama_token_data_array *cur, char **err);
+
+// nash_log_install routes llama.cpp's and ggml's log output to Go (nashGoLog).
+void nash_log_install(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
