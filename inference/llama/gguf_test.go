@@ -24,7 +24,7 @@ type tinySpec struct {
 
 func defaultTinySpec() tinySpec {
 	return tinySpec{Embd: 64, Heads: 4, HeadsKV: 2, FF: 128, Layers: 2, Ctx: 512, OutScale: 1, Seed: 1,
-		Words:    []string{"▁the", "▁a", "▁game", "▁payoff", "▁action", "▁Nash", "{", "}", "\"", ":", ",", "▁1", "▁2", "▁3"},
+		Words:    []string{"▁", "▁the", "▁a", "▁game", "▁payoff", "▁action", "▁Nash", "{", "}", "\"", ":", ",", "▁1", "▁2", "▁3"},
 		Template: "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
 	}
 }

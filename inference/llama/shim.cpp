@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <exception>
 #include <vector>
 
@@ -23,9 +24,9 @@ static void set_err(char **err, const char *msg) {
     }
 }
 
-#define NASH_GUARD(errp, failval, body)                                   \
+#define NASH_GUARD(errp, failval, ...)                                    \
     try {                                                                  \
-        body                                                               \
+        __VA_ARGS__                                                        \
     } catch (const std::exception &e) {                                    \
         set_err(errp, e.what());                                           \
         return failval;                                                    \
@@ -141,33 +142,167 @@ int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **
     NASH_GUARD(err, INT32_MIN, { return llama_decode(ctx, batch); })
 }
 
-struct llama_sampler *nash_grammar_init(const struct llama_vocab *vocab, const char *gbnf,
-                                        const char *root, char **err) {
+
+
+struct nash_sampler {
+    const llama_vocab *vocab = nullptr;
+    llama_sampler *pre = nullptr;   // penalties (applied before anything else)
+    llama_sampler *post = nullptr;  // top-k, top-p, min-p, temperature, dist / greedy
+    llama_sampler *grammar = nullptr;
+    int32_t n_vocab = 0;
+    int32_t keep = 0; // tokens the post chain can possibly pick from: 1 (greedy), top_k, or 0 (all)
+    std::vector<llama_token_data> cur;
+    std::vector<llama_token_data> valid;
+
+    ~nash_sampler() {
+        if (pre) llama_sampler_free(pre);
+        if (post) llama_sampler_free(post);
+        if (grammar) llama_sampler_free(grammar);
+    }
+
+    void fill(const float *logits) {
+        cur.resize(n_vocab);
+        for (int32_t i = 0; i < n_vocab; i++) {
+            cur[i] = llama_token_data{i, logits[i], 0.0f};
+        }
+    }
+};
+
+nash_sampler *nash_sampler_new(const struct llama_model *model, nash_sampler_params p,
+                               const char *grammar, int *bad_grammar, char **err) {
     NASH_GUARD(err, nullptr, {
-        llama_sampler *s = llama_sampler_init_grammar(vocab, gbnf, root);
-        if (!s) {
-            set_err(err, "grammar did not parse (see the log for the position)");
+        auto *s = new nash_sampler();
+        s->vocab = llama_model_get_vocab(model);
+        s->n_vocab = llama_vocab_n_tokens(s->vocab);
+        llama_sampler_chain_params cp = llama_sampler_chain_default_params();
+        cp.no_perf = true;
+        s->pre = llama_sampler_chain_init(cp);
+        s->post = llama_sampler_chain_init(cp);
+        if (p.repeat_penalty > 0 && p.repeat_penalty != 1.0f) {
+            llama_sampler_chain_add(s->pre, llama_sampler_init_penalties(
+                p.repeat_last_n > 0 ? p.repeat_last_n : 64, p.repeat_penalty, 0.0f, 0.0f));
+        }
+        if (p.temperature <= 0) {
+            llama_sampler_chain_add(s->post, llama_sampler_init_greedy());
+            s->keep = 1;
+        } else {
+            if (p.top_k > 0) {
+                llama_sampler_chain_add(s->post, llama_sampler_init_top_k(p.top_k));
+                s->keep = p.top_k;
+            }
+            if (p.top_p > 0 && p.top_p < 1) {
+                llama_sampler_chain_add(s->post, llama_sampler_init_top_p(p.top_p, 1));
+            }
+            if (p.min_p > 0) {
+                llama_sampler_chain_add(s->post, llama_sampler_init_min_p(p.min_p, 1));
+            }
+            llama_sampler_chain_add(s->post, llama_sampler_init_temp(p.temperature));
+            llama_sampler_chain_add(s->post, llama_sampler_init_dist(p.seed));
+        }
+        if (grammar && grammar[0]) {
+            s->grammar = llama_sampler_init_grammar(s->vocab, grammar, "root");
+            if (!s->grammar) {
+                delete s;
+                if (bad_grammar) *bad_grammar = 1;
+                set_err(err, "grammar did not parse");
+                return nullptr;
+            }
         }
         return s;
     })
 }
 
-llama_token nash_sampler_sample(struct llama_sampler *smpl, struct llama_context *ctx,
-                                int32_t idx, char **err) {
-    NASH_GUARD(err, -1, { return llama_sampler_sample(smpl, ctx, idx); })
+void nash_sampler_free(nash_sampler *s) { delete s; }
+
+// grammar_allows applies the grammar to a one-token array: the token is allowed iff its
+// logit stays finite.
+static bool grammar_allows(nash_sampler *s, llama_token tok) {
+    llama_token_data one = {tok, 1.0f, 0.0f};
+    llama_token_data_array arr = {&one, 1, -1, false};
+    llama_sampler_apply(s->grammar, &arr);
+    return std::isfinite(one.logit);
 }
 
-int nash_sampler_accept(struct llama_sampler *smpl, llama_token tok, char **err) {
+// grammar_filter leaves in s->valid the grammar-allowed tokens of s->cur that the post chain
+// could pick. When the post chain keeps only the top `keep` tokens (greedy, top-k), it visits
+// s->cur in descending-logit chunks and stops as soon as `keep` allowed tokens are found: every
+// later token has a lower logit than all of them, so the result equals filtering the whole
+// vocabulary. Otherwise it filters the whole vocabulary.
+static void grammar_filter(nash_sampler *s) {
+    auto &cur = s->cur;
+    s->valid.clear();
+    const size_t n = cur.size();
+    const size_t keep = s->keep > 0 ? (size_t)s->keep : n;
+    auto by_logit = [](const llama_token_data &a, const llama_token_data &b) { return a.logit > b.logit; };
+    size_t a = 0, chunk = 256;
+    while (a < n && s->valid.size() < keep) {
+        size_t b = (keep >= n) ? n : std::min(n, a + chunk);
+        if (b < n) {
+            std::nth_element(cur.begin() + a, cur.begin() + b, cur.end(), by_logit);
+        }
+        llama_token_data_array arr = {cur.data() + a, b - a, -1, false};
+        llama_sampler_apply(s->grammar, &arr);
+        for (size_t i = a; i < b; i++) {
+            if (std::isfinite(cur[i].logit)) s->valid.push_back(cur[i]);
+        }
+        a = b;
+        chunk *= 4;
+    }
+}
+
+llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int32_t idx,
+                                int *full_pass, char **err) {
+    NASH_GUARD(err, -1, {
+        const float *logits = llama_get_logits_ith(ctx, idx);
+        if (!logits) {
+            set_err(err, "no logits for this batch position");
+            return -1;
+        }
+        s->fill(logits);
+        llama_token_data_array arr = {s->cur.data(), s->cur.size(), -1, false};
+        llama_sampler_apply(s->pre, &arr);
+        std::vector<llama_token_data> saved;
+        if (s->grammar) saved = s->cur; // penalised logits, for the fallback pass
+        llama_sampler_apply(s->post, &arr);
+        if (arr.selected < 0 || arr.selected >= (int64_t)arr.size) {
+            set_err(err, "sampler selected no token");
+            return -1;
+        }
+        llama_token id = arr.data[arr.selected].id;
+        if (s->grammar && !grammar_allows(s, id)) {
+            if (full_pass) *full_pass = 1;
+            s->cur.swap(saved);
+            grammar_filter(s);
+            if (s->valid.empty()) {
+                set_err(err, "the grammar allows no token here");
+                return -1;
+            }
+            llama_token_data_array va = {s->valid.data(), s->valid.size(), -1, false};
+            llama_sampler_apply(s->post, &va);
+            if (va.selected < 0 || va.selected >= (int64_t)va.size || !std::isfinite(va.data[va.selected].logit)) {
+                set_err(err, "sampler selected no grammar-allowed token");
+                return -1;
+            }
+            id = va.data[va.selected].id;
+        }
+        if (s->grammar) llama_sampler_accept(s->grammar, id);
+        llama_sampler_accept(s->pre, id);
+        llama_sampler_accept(s->post, id);
+        return id;
+    })
+}
+
+int nash_sampler_accept_history(nash_sampler *s, const llama_token *toks, int32_t n, char **err) {
     NASH_GUARD(err, 1, {
-        llama_sampler_accept(smpl, tok);
+        for (int32_t i = 0; i < n; i++) llama_sampler_accept(s->pre, toks[i]);
         return 0;
     })
 }
 
-int nash_sampler_apply(struct llama_sampler *smpl, llama_token_data_array *cur, char **err) {
-    NASH_GUARD(err, 1, {
-        llama_sampler_apply(smpl, cur);
-        return 0;
+int nash_sampler_grammar_allows(nash_sampler *s, llama_token tok, char **err) {
+    NASH_GUARD(err, -1, {
+        if (!s->grammar) return 1;
+        return grammar_allows(s, tok) ? 1 : 0;
     })
 }
 

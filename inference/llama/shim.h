@@ -49,17 +49,40 @@ int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_messa
 // nash_decode returns llama_decode's status, or INT32_MIN when it threw.
 int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **err);
 
-// nash_grammar_init returns a grammar sampler or NULL (with *err) when the grammar is invalid.
-struct llama_sampler *nash_grammar_init(const struct llama_vocab *vocab, const char *gbnf,
-                                        const char *root, char **err);
 
-// nash_sampler_sample calls llama_sampler_sample (which also accepts the token); -1 on error.
-llama_token nash_sampler_sample(struct llama_sampler *smpl, struct llama_context *ctx,
-                                int32_t idx, char **err);
 
-// nash_sampler_accept and nash_sampler_apply wrap the sampler calls; nonzero on error.
-int nash_sampler_accept(struct llama_sampler *smpl, llama_token tok, char **err);
-int nash_sampler_apply(struct llama_sampler *smpl, llama_token_data_array *cur, char **err);
+// nash_sampler_params are the sampling settings of one sequence (see sampler.go).
+typedef struct nash_sampler_params {
+    float temperature; // <= 0: greedy
+    int32_t top_k;     // <= 0: off
+    float top_p;       // <= 0 or >= 1: off
+    float min_p;       // <= 0: off
+    float repeat_penalty; // <= 0 or == 1: off
+    int32_t repeat_last_n;
+    uint32_t seed;
+} nash_sampler_params;
+
+// nash_sampler is a sampler chain plus an optional grammar, sampled the way llama.cpp's
+// common_sampler does: the chain picks a token without the grammar, the grammar checks only
+// that token, and the whole vocabulary goes through the grammar only when it is rejected.
+typedef struct nash_sampler nash_sampler;
+
+// nash_sampler_new returns a sampler, or NULL with *err (an invalid grammar sets *bad_grammar).
+nash_sampler *nash_sampler_new(const struct llama_model *model, nash_sampler_params p,
+                               const char *grammar, int *bad_grammar, char **err);
+void nash_sampler_free(nash_sampler *s);
+
+// nash_sampler_sample samples from the logits of batch output idx and accepts the token into
+// the chain and the grammar exactly once. *full_pass is set when the grammar had to filter the
+// vocabulary. Returns -1 with *err on failure (nothing is accepted then).
+llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int32_t idx,
+                                int *full_pass, char **err);
+
+// nash_sampler_accept_history feeds tokens into the penalty history (not the grammar).
+int nash_sampler_accept_history(nash_sampler *s, const llama_token *toks, int32_t n, char **err);
+
+// nash_sampler_grammar_allows reports 1 if the grammar accepts tok next, 0 if not, -1 on error.
+int nash_sampler_grammar_allows(nash_sampler *s, llama_token tok, char **err);
 
 // nash_log_install routes llama.cpp's and ggml's log output to Go (nashGoLog).
 void nash_log_install(void);
