@@ -1,0 +1,207 @@
+package bimatrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+)
+
+// Equilibrium is one extreme Nash equilibrium of a bimatrix game (A, B): the row player's mixed
+// strategy X (length m), the column player's Y (length n), and the expected payoffs U = XᵀAY to
+// the row player and V = XᵀBY to the column player. All values are exact.
+type Equilibrium struct {
+	X, Y []*big.Rat
+	U, V *big.Rat
+}
+
+// Errors returned for invalid input.
+var (
+	// ErrShape reports an empty game, ragged matrices, matrices of different shapes, a nil entry,
+	// or a game too large for exact vertex enumeration (more than [MaxStrategies] strategies in all).
+	ErrShape = errors.New("bimatrix: bad game shape")
+	// ErrLabel reports a Lemke–Howson missing label outside 0..m+n-1.
+	ErrLabel = errors.New("bimatrix: missing label out of range")
+)
+
+// MaxStrategies is the largest total number of strategies m+n that [Enumerate] accepts (label sets
+// are 128-bit sets). Vertex enumeration is exponential anyway: games near this size do not finish.
+const MaxStrategies = 128
+
+// game is a validated bimatrix game with payoffs transformed to positive integers.
+type game struct {
+	m, n int
+	a, b [][]*big.Rat // the original payoffs
+	ai   [][]*big.Int // A after a positive affine map: integers ≥ 1
+	bi   [][]*big.Int // B likewise
+}
+
+// newGame validates (A, B) and builds the integer payoffs.
+func newGame(A, B [][]*big.Rat) (*game, error) {
+	m := len(A)
+	if m == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrShape)
+	}
+	if len(B) != m {
+		return nil, fmt.Errorf("%w: A has %d rows, B has %d", ErrShape, m, len(B))
+	}
+	n := len(A[0])
+	if n == 0 {
+		return nil, fmt.Errorf("%w: no columns", ErrShape)
+	}
+	for i := range m {
+		if len(A[i]) != n {
+			return nil, fmt.Errorf("%w: row %d of A has %d entries, want %d", ErrShape, i, len(A[i]), n)
+		}
+		if len(B[i]) != n {
+			return nil, fmt.Errorf("%w: row %d of B has %d entries, want %d", ErrShape, i, len(B[i]), n)
+		}
+		for j := range n {
+			if A[i][j] == nil || B[i][j] == nil {
+				return nil, fmt.Errorf("%w: nil payoff at (%d,%d)", ErrShape, i, j)
+			}
+		}
+	}
+	return &game{m: m, n: n, a: A, b: B, ai: positiveIntegers(A), bi: positiveIntegers(B)}, nil
+}
+
+// positiveIntegers maps M by the positive affine transformation z ↦ (L·z - min)/g + 1, where L is
+// the least common multiple of the denominators and g the gcd of the shifted entries, giving
+// integers ≥ 1 as small as such a map allows. Best responses, hence equilibria, are unchanged.
+func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
+	l := big.NewInt(1)
+	var g big.Int
+	for _, row := range M {
+		for _, v := range row {
+			d := v.Denom()
+			g.GCD(nil, nil, l, d)
+			l.Mul(l, d)
+			l.Quo(l, &g)
+		}
+	}
+	out := make([][]*big.Int, len(M))
+	var lo *big.Int
+	for i, row := range M {
+		out[i] = make([]*big.Int, len(row))
+		for j, v := range row {
+			z := new(big.Int).Mul(v.Num(), l)
+			z.Quo(z, v.Denom())
+			out[i][j] = z
+			if lo == nil || z.Cmp(lo) < 0 {
+				lo = z
+			}
+		}
+	}
+	lo = new(big.Int).Set(lo)
+	g.SetInt64(0)
+	for _, row := range out {
+		for _, z := range row {
+			z.Sub(z, lo)
+			g.GCD(nil, nil, &g, z)
+		}
+	}
+	one := big.NewInt(1)
+	for _, row := range out {
+		for _, z := range row {
+			if g.Sign() > 0 {
+				z.Quo(z, &g)
+			}
+			z.Add(z, one)
+		}
+	}
+	return out
+}
+
+// Enumerate returns all extreme Nash equilibria of the bimatrix game (A, B), degenerate games
+// included, sorted by X then Y (lexicographically, entry by entry). A has the row player's payoffs
+// and B the column player's, both m×n. Every Nash equilibrium is a convex combination of extreme
+// equilibria (in degenerate games, of extreme equilibria sharing a maximal Nash subset).
+// Invalid shapes yield an error wrapping [ErrShape].
+func Enumerate(A, B [][]*big.Rat) ([]Equilibrium, error) {
+	return EnumerateContext(context.Background(), A, B)
+}
+
+// EnumerateContext is [Enumerate] with cancellation: it returns ctx.Err() once ctx is done.
+func EnumerateContext(ctx context.Context, A, B [][]*big.Rat) ([]Equilibrium, error) {
+	g, err := newGame(A, B)
+	if err != nil {
+		return nil, err
+	}
+	if g.m+g.n > MaxStrategies {
+		return nil, fmt.Errorf("%w: %d+%d strategies, at most %d in all", ErrShape, g.m, g.n, MaxStrategies)
+	}
+	pairs, err := g.enumerate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Equilibrium, 0, len(pairs))
+	for _, p := range pairs {
+		out = append(out, g.equilibrium(p.x, p.y))
+	}
+	sortEquilibria(out)
+	return out, nil
+}
+
+// equilibrium builds the normalised equilibrium from unnormalised polytope points.
+func (g *game) equilibrium(x, y []*big.Rat) Equilibrium {
+	e := Equilibrium{X: normalize(x), Y: normalize(y)}
+	e.U, e.V = Payoffs(g.a, g.b, e.X, e.Y)
+	return e
+}
+
+// normalize returns z / Σz.
+func normalize(z []*big.Rat) []*big.Rat {
+	var s big.Rat
+	for _, v := range z {
+		s.Add(&s, v)
+	}
+	out := make([]*big.Rat, len(z))
+	for i, v := range z {
+		out[i] = new(big.Rat).Quo(v, &s)
+	}
+	return out
+}
+
+// Payoffs returns the expected payoffs XᵀAY and XᵀBY of the mixed profile (X, Y). Shapes must
+// match (it panics otherwise: a programmer error).
+func Payoffs(A, B [][]*big.Rat, X, Y []*big.Rat) (u, v *big.Rat) {
+	u, v = new(big.Rat), new(big.Rat)
+	var t, ay, by big.Rat
+	for i, xi := range X {
+		if xi.Sign() == 0 {
+			continue
+		}
+		ay.SetInt64(0)
+		by.SetInt64(0)
+		for j, yj := range Y {
+			if yj.Sign() == 0 {
+				continue
+			}
+			ay.Add(&ay, t.Mul(A[i][j], yj))
+			by.Add(&by, t.Mul(B[i][j], yj))
+		}
+		u.Add(u, t.Mul(xi, &ay))
+		v.Add(v, t.Mul(xi, &by))
+	}
+	return u, v
+}
+
+// sortEquilibria orders equilibria by X, then Y, lexicographically.
+func sortEquilibria(es []Equilibrium) {
+	slices.SortFunc(es, func(a, b Equilibrium) int {
+		if c := cmpVec(a.X, b.X); c != 0 {
+			return c
+		}
+		return cmpVec(a.Y, b.Y)
+	})
+}
+
+func cmpVec(a, b []*big.Rat) int {
+	for i := range a {
+		if c := a[i].Cmp(b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
