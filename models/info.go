@@ -1,0 +1,159 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+
+	gguf "github.com/gpustack/gguf-parser-go"
+)
+
+// Info summarises a model file.
+type Info struct {
+	Path         string `json:"path"`
+	Architecture string `json:"architecture"`
+	Name         string `json:"name,omitempty"`
+	// Quantization is the file type as llama-quantize names it ("Q4_K_M", "F16", ...).
+	Quantization string `json:"quantization"`
+	Parameters   uint64 `json:"parameters"`
+	SizeBytes    int64  `json:"size_bytes"` // the whole file
+	// WeightBytes is the size of the tensor data (what llama.cpp maps into memory).
+	WeightBytes     int64 `json:"weight_bytes"`
+	ContextLength   int   `json:"context_length"`
+	EmbeddingLength int   `json:"embedding_length"`
+	Blocks          int   `json:"blocks"`
+	Heads           int   `json:"heads"`
+	HeadsKV         int   `json:"heads_kv"`
+	// KeyLength and ValueLength are the per-head sizes of the attention keys and values
+	// (EmbeddingLength/Heads unless the file says otherwise); they size the KV cache.
+	KeyLength    int    `json:"key_length"`
+	ValueLength  int    `json:"value_length"`
+	VocabSize    int    `json:"vocab_size"`
+	Tokenizer    string `json:"tokenizer,omitempty"` // tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (BPE), ...
+	ChatTemplate string `json:"chat_template,omitempty"`
+	// EstimatedRAM is EstimateMemory(info, DefaultEstimateContext, 1): weights plus the KV
+	// cache and compute buffers of one sequence of DefaultEstimateContext tokens.
+	EstimatedRAM uint64 `json:"estimated_ram"`
+}
+
+// DefaultEstimateContext is the context length (tokens) used for [Info.EstimatedRAM], or the
+// model's trained context if that is shorter.
+const DefaultEstimateContext = 4096
+
+// ReadInfo validates the file at path ([Validate]) and reads its metadata with
+// github.com/gpustack/gguf-parser-go. An invalid file gives the validation error.
+func ReadInfo(path string) (*Info, error) {
+	h, err := validate(path)
+	if err != nil {
+		return nil, err
+	}
+	gf, err := parseThirdParty(path)
+	if err != nil {
+		return nil, err
+	}
+	md, arch, tok := gf.Metadata(), gf.Architecture(), gf.Tokenizer()
+	info := &Info{
+		Path:            path,
+		Architecture:    md.Architecture,
+		Name:            md.Name,
+		Quantization:    quantName(md, h),
+		Parameters:      uint64(md.Parameters),
+		SizeBytes:       h.fileSize,
+		WeightBytes:     h.dataSize,
+		ContextLength:   int(arch.MaximumContextLength),
+		EmbeddingLength: int(arch.EmbeddingLength),
+		Blocks:          int(arch.BlockCount),
+		Heads:           int(arch.AttentionHeadCount),
+		HeadsKV:         int(arch.AttentionHeadCountKV),
+		KeyLength:       int(arch.AttentionKeyLength),
+		ValueLength:     int(arch.AttentionValueLength),
+		VocabSize:       int(arch.VocabularyLength),
+		Tokenizer:       tok.Model,
+		ChatTemplate:    h.str("tokenizer.chat_template"),
+	}
+	if info.HeadsKV == 0 {
+		info.HeadsKV = info.Heads
+	}
+	if info.Heads > 0 {
+		if info.KeyLength == 0 {
+			info.KeyLength = info.EmbeddingLength / info.Heads
+		}
+		if info.ValueLength == 0 {
+			info.ValueLength = info.EmbeddingLength / info.Heads
+		}
+	}
+	if info.VocabSize == 0 {
+		info.VocabSize = int(tok.TokensLength)
+	}
+	info.EstimatedRAM = EstimateMemory(info, min(DefaultEstimateContext, max(info.ContextLength, 1)), 1)
+	return info, nil
+}
+
+// parseThirdParty runs gguf-parser-go on a file that Validate accepted. The parser is
+// guarded with recover as a second line of defence; Validate is the first.
+func parseThirdParty(path string) (gf *gguf.GGUFFile, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			gf, err = nil, &FormatError{Path: path, Offset: -1, Msg: fmt.Sprintf("metadata parser failed: %v", r)}
+		}
+	}()
+	gf, err = gguf.ParseGGUFFile(path, gguf.SkipLargeMetadata())
+	if err != nil {
+		return nil, fmt.Errorf("read model %s: %w", path, err)
+	}
+	return gf, nil
+}
+
+// quantName returns the file type in llama-quantize's spelling: general.file_type when the
+// file records it, else gguf-parser-go's guess from the tensor types.
+func quantName(md gguf.GGUFMetadata, h *ggufHeader) string {
+	s := md.FileTypeDescriptor
+	if _, ok := h.kv["general.file_type"]; ok && md.FileType.String() != "Unknown" || s == "" {
+		s = md.FileType.String()
+	}
+	s = strings.TrimPrefix(s, "MOSTLY_")
+	s = strings.TrimPrefix(s, "ALL_")
+	return s
+}
+
+// str returns a kept string value of the header, or "".
+func (h *ggufHeader) str(key string) string {
+	if v, ok := h.kv[key]; ok && v.typ == tString {
+		return v.s
+	}
+	return ""
+}
+
+// Assumptions of [EstimateMemory], matching llama.cpp's defaults.
+const (
+	kvCacheElemBytes = 2   // the KV cache is F16 (type_k = type_v = GGML_TYPE_F16)
+	estimateUBatch   = 512 // n_ubatch: tokens per compute graph
+	logitBytes       = 4   // logits are float32
+)
+
+// EstimateMemory estimates the bytes of memory that llama.cpp needs to run the model
+// described by info with slots parallel sequences of nCtx tokens each (the context holds
+// nCtx*slots KV cells). It is the sum of
+//   - the weights (WeightBytes, mapped from the file),
+//   - the F16 KV cache: 2 bytes × Blocks × cells × HeadsKV × (KeyLength + ValueLength),
+//   - the compute buffer reserved for a 512-token micro-batch: logits for every token of it
+//     (512 × VocabSize × 4 bytes) plus attention scores (512 × Heads × cells × 4 bytes) and
+//     activations (512 × 4 × (4·EmbeddingLength) bytes), and
+//   - the output buffer: one row of logits per slot.
+//
+// It is an estimate for an admission check (does a model swap fit in memory?), not an
+// exact figure: llama.cpp's allocator reuses buffers, so the compute term is an upper
+// bound; a flash-attention build needs less. Non-positive nCtx or slots count as 1.
+func EstimateMemory(info *Info, nCtx, slots int) uint64 {
+	if info == nil {
+		return 0
+	}
+	nCtx, slots = max(nCtx, 1), max(slots, 1)
+	cells := uint64(nCtx) * uint64(slots)
+	kv := uint64(kvCacheElemBytes) * uint64(max(info.Blocks, 0)) * cells *
+		uint64(max(info.HeadsKV, 0)) * uint64(max(info.KeyLength, 0)+max(info.ValueLength, 0))
+	ub := min(uint64(estimateUBatch), cells)
+	compute := ub * logitBytes * (uint64(max(info.VocabSize, 0)) + uint64(max(info.Heads, 0))*cells +
+		4*uint64(max(info.EmbeddingLength, 0)))
+	output := uint64(slots) * uint64(max(info.VocabSize, 0)) * logitBytes
+	return uint64(max(info.WeightBytes, 0)) + kv + compute + output
+}
