@@ -1,0 +1,134 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+)
+
+// Models is models.toml.
+type Models struct {
+	// Default names the model that serves requests; empty with no models means no model
+	// (the daemon still solves games).
+	Default string `toml:"default"`
+	// Models maps names to model settings.
+	Models map[string]Model `toml:"models"`
+}
+
+// Model is one [models.NAME] table. Zero numeric fields take nashd.toml's [inference] values.
+type Model struct {
+	Path         string `toml:"path"` // GGUF file; relative paths are relative to the config dir
+	Context      int    `toml:"context"`
+	Threads      int    `toml:"threads"`
+	BatchThreads int    `toml:"batch_threads"`
+	BatchSize    int    `toml:"batch_size"`
+	GPULayers    int    `toml:"gpu_layers"`
+	Slots        int    `toml:"slots"`
+	ChatTemplate string `toml:"chat_template"`
+	// FallbackTestModel: when Path does not exist, serve nashd's built-in tiny test model
+	// (random weights: gibberish output) instead of failing, with a loud warning.
+	FallbackTestModel bool `toml:"fallback_test_model"`
+}
+
+var modelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// Validate checks names, the default and every model's fields.
+func (m *Models) Validate() error {
+	names := make([]string, 0, len(m.Models))
+	for n := range m.Models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if !modelName.MatchString(n) {
+			return fmt.Errorf("models.%s: bad model name (letters, digits, . _ : -; at most 64)", n)
+		}
+		if n == "default" {
+			return fmt.Errorf("models.default: \"default\" is reserved (it names the serving model in requests)")
+		}
+		md := m.Models[n]
+		switch {
+		case md.Path == "":
+			return fmt.Errorf("models.%s.path: missing", n)
+		case md.Context < 0:
+			return fmt.Errorf("models.%s.context: %d < 0", n, md.Context)
+		case md.Context != 0 && md.Context < 16:
+			return fmt.Errorf("models.%s.context: %d is below the minimum 16", n, md.Context)
+		case md.Threads < 0:
+			return fmt.Errorf("models.%s.threads: %d < 0", n, md.Threads)
+		case md.BatchThreads < 0:
+			return fmt.Errorf("models.%s.batch_threads: %d < 0", n, md.BatchThreads)
+		case md.BatchSize < 0:
+			return fmt.Errorf("models.%s.batch_size: %d < 0", n, md.BatchSize)
+		case md.GPULayers < 0:
+			return fmt.Errorf("models.%s.gpu_layers: %d < 0", n, md.GPULayers)
+		case md.Slots < 0 || md.Slots > 64:
+			return fmt.Errorf("models.%s.slots: %d outside [0, 64]", n, md.Slots)
+		}
+	}
+	if m.Default == "" && len(m.Models) > 0 {
+		return fmt.Errorf("default: missing (models defined: %v)", names)
+	}
+	if m.Default != "" {
+		if _, ok := m.Models[m.Default]; !ok {
+			return fmt.Errorf("default: %q is not a [models.NAME] table (defined: %v)", m.Default, names)
+		}
+	}
+	return nil
+}
+
+// Spec is the effective settings of one model: models.toml merged over nashd.toml's
+// [inference] defaults, with the path made absolute. Two equal Specs load the same engine.
+type Spec struct {
+	Name         string
+	Path         string
+	ContextSize  int
+	BatchSize    int
+	Threads      int
+	BatchThreads int
+	GPULayers    int
+	Slots        int
+	ChatTemplate string
+	Fallback     bool
+}
+
+// DefaultSpec returns the effective Spec of the default model, or nil when none is configured.
+func (s *Snapshot) DefaultSpec() *Spec {
+	if s.Models.Default == "" {
+		return nil
+	}
+	sp := s.Spec(s.Models.Default)
+	return sp
+}
+
+// Spec returns the effective Spec of the named model, or nil if it is not configured.
+func (s *Snapshot) Spec(name string) *Spec {
+	md, ok := s.Models.Models[name]
+	if !ok {
+		return nil
+	}
+	in := s.Daemon.Inference
+	pick := func(v, def int) int {
+		if v != 0 {
+			return v
+		}
+		return def
+	}
+	p := md.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(s.Dir, p)
+	}
+	return &Spec{
+		Name:         name,
+		Path:         filepath.Clean(p),
+		ContextSize:  pick(md.Context, in.ContextSize),
+		BatchSize:    pick(md.BatchSize, in.BatchSize),
+		Threads:      pick(md.Threads, in.Threads),
+		BatchThreads: pick(md.BatchThreads, in.BatchThreads),
+		GPULayers:    md.GPULayers,
+		Slots:        pick(md.Slots, in.Slots),
+		ChatTemplate: md.ChatTemplate,
+		Fallback:     md.FallbackTestModel,
+	}
+}

@@ -1,0 +1,89 @@
+package daemon
+
+import (
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the daemon's Prometheus series, in a registry of their own (so several
+// servers can live in one process, as in tests).
+type metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	tokens    *prometheus.CounterVec
+	genSecs   prometheus.Counter
+	tps       prometheus.Gauge
+	tpsHist   prometheus.Histogram
+	cancelled prometheus.Counter
+}
+
+func newMetrics(store *config.Store, mm *modelmgr.Manager) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nashd_http_requests_total", Help: "HTTP requests by endpoint and status code.",
+		}, []string{"endpoint", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "nashd_http_request_duration_seconds", Help: "HTTP request latency by endpoint.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}, []string{"endpoint"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nashd_tokens_total", Help: "Tokens processed: kind=prompt (in) or completion (out).",
+		}, []string{"kind"}),
+		genSecs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nashd_generation_seconds_total", Help: "Time spent generating completion tokens (rate(tokens)/rate(this) = tokens/s per stream).",
+		}),
+		tps: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "nashd_last_tokens_per_second", Help: "Generation speed of the last finished request.",
+		}),
+		tpsHist: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "nashd_tokens_per_second", Help: "Generation speed per request.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}),
+		cancelled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nashd_generations_cancelled_total", Help: "Generations stopped by a client disconnect or timeout.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.genSecs, m.tps, m.tpsHist, m.cancelled,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	status := func(f func(modelmgr.Status) float64) func() float64 {
+		return func() float64 { return f(mm.Status()) }
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_queue_depth", Help: "Requests waiting for a slot."},
+			status(func(s modelmgr.Status) float64 { return float64(s.Queued) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_slots_busy", Help: "Slots generating."},
+			status(func(s modelmgr.Status) float64 { return float64(s.Running) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_slots", Help: "Parallel slots of the serving model."},
+			status(func(s modelmgr.Status) float64 { return float64(s.Slots) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_model_ready", Help: "1 when a model is serving."},
+			status(func(s modelmgr.Status) float64 {
+				if s.State == "ready" {
+					return 1
+				}
+				return 0
+			})),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_model_swaps_total", Help: "Model swaps completed."},
+			status(func(s modelmgr.Status) float64 { return float64(s.Swaps) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_model_load_failures_total", Help: "Model loads that failed."},
+			status(func(s modelmgr.Status) float64 { return float64(s.LoadFailed) })),
+	)
+	for _, r := range []struct {
+		result string
+		f      func(config.ReloadStats) uint64
+	}{
+		{"ok", func(s config.ReloadStats) uint64 { return s.OK }},
+		{"failed", func(s config.ReloadStats) uint64 { return s.Failed }},
+		{"unchanged", func(s config.ReloadStats) uint64 { return s.Unchanged }},
+	} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "nashd_config_reloads_total", Help: "Config reloads by result.", ConstLabels: prometheus.Labels{"result": r.result},
+		}, func() float64 { return float64(r.f(store.Stats())) }))
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_config_generation", Help: "Generation of the config in force."},
+		func() float64 { return float64(store.Current().Generation) }))
+	return m
+}

@@ -1,0 +1,556 @@
+package modelmgr
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/inference"
+)
+
+// Generator is what the manager needs from an inference engine
+// (github.com/nashd/nashd/inference/engine.Engine implements it).
+type Generator interface {
+	// Generate runs one request; it blocks for a free slot and honours ctx.
+	Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error)
+	// ChatPrompt applies the model's chat template.
+	ChatPrompt(msgs []inference.Message) (string, error)
+	// Tokenize converts text to tokens.
+	Tokenize(text string, addSpecial bool) ([]int32, error)
+	// Info describes the loaded model.
+	Info() inference.ModelInfo
+	// Close frees the model; it is called once, after the last lease is released.
+	Close() error
+}
+
+// Loader opens the model described by spec (spec.Path is the file to load), reporting load
+// progress in [0, 1].
+type Loader func(spec config.Spec, progress func(float32)) (Generator, error)
+
+// Estimator returns the memory (bytes) that loading spec will take, from the GGUF metadata.
+type Estimator func(spec config.Spec) (uint64, error)
+
+// Options configure a Manager. Load is required.
+type Options struct {
+	Load Loader
+	// Estimate, when set, is checked against MemAvailable before every load.
+	Estimate Estimator
+	// MemAvailable returns the memory available for a new model; nil reads /proc/meminfo.
+	MemAvailable func() (uint64, error)
+	// Fallback returns the path of the built-in test model (generating it if needed); it is
+	// used for a model whose file is missing and whose config sets fallback_test_model.
+	Fallback func() (string, error)
+	// QueueSize is the number of requests that may wait beyond the slots (SetQueueSize changes it).
+	QueueSize int
+	Logger    *slog.Logger
+	// OnSwap is called after a model starts serving (from is "" for the first load).
+	OnSwap func(from, to string)
+}
+
+// Errors Acquire returns; the daemon maps them to HTTP statuses.
+var (
+	ErrNoModel     = errors.New("no model is configured")
+	ErrQueueFull   = errors.New("request queue is full")
+	ErrUnknown     = errors.New("unknown model")
+	ErrNotLoaded   = errors.New("model is configured but not loaded")
+	ErrClosed      = errors.New("model manager closed")
+	ErrModelFailed = errors.New("model failed to load")
+)
+
+// LoadingError says the model is still loading (HTTP 503 with Retry-After).
+type LoadingError struct {
+	Name     string
+	Progress float32
+}
+
+func (e *LoadingError) Error() string {
+	return fmt.Sprintf("model %s is loading (%.0f%%)", e.Name, 100*e.Progress)
+}
+
+// Manager owns the serving model. Its methods are safe for concurrent use.
+type Manager struct {
+	opts Options
+	log  *slog.Logger
+	kick chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	mu         sync.Mutex
+	want       *config.Spec
+	cur        *instance
+	retiring   []*instance
+	loading    *loadState
+	failErr    error
+	failSpec   *config.Spec
+	retry      bool
+	inflight   int
+	queueSize  int
+	closed     bool
+	swaps      uint64
+	loadFailed uint64
+}
+
+type loadState struct {
+	spec     config.Spec
+	started  time.Time
+	progress atomic.Uint32 // float32 bits
+}
+
+type instance struct {
+	spec     config.Spec
+	gen      Generator
+	info     inference.ModelInfo
+	loaded   time.Time
+	loadTime time.Duration
+	fallback bool
+	slots    *fifoSem
+	refs     int // leases held; guarded by Manager.mu
+	retired  bool
+	closed   chan struct{}
+}
+
+// New starts a Manager with no model; call Set to load one.
+func New(opts Options) *Manager {
+	m := &Manager{opts: opts, log: opts.Logger, kick: make(chan struct{}, 1), done: make(chan struct{}), queueSize: opts.QueueSize}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.opts.MemAvailable == nil {
+		m.opts.MemAvailable = MemAvailable
+	}
+	m.wg.Add(1)
+	go m.loop()
+	return m
+}
+
+// Set makes spec the desired model (nil: none). A change loads the new model in the
+// background; the current one serves until the new one is ready.
+func (m *Manager) Set(spec *config.Spec) {
+	m.mu.Lock()
+	if spec != nil {
+		s := *spec
+		spec = &s
+	}
+	m.want = spec
+	m.mu.Unlock()
+	m.poke()
+}
+
+// Retry retries a model that failed to load with the same settings (SIGHUP does this).
+func (m *Manager) Retry() {
+	m.mu.Lock()
+	m.retry = true
+	m.mu.Unlock()
+	m.poke()
+}
+
+// SetQueueSize changes the queue bound for new requests.
+func (m *Manager) SetQueueSize(n int) {
+	m.mu.Lock()
+	m.queueSize = n
+	m.mu.Unlock()
+}
+
+func (m *Manager) poke() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Manager) loop() {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-m.kick:
+		case <-m.done:
+			return
+		}
+		m.converge()
+	}
+}
+
+// converge loads until the serving model matches the desired one, or a load fails.
+func (m *Manager) converge() {
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return
+		}
+		want := m.want
+		if want == nil {
+			if m.cur != nil {
+				m.log.Info("model unloaded (none configured)", "model", m.cur.spec.Name)
+				m.retireLocked(m.cur)
+				m.cur = nil
+			}
+			m.failErr, m.failSpec = nil, nil
+			m.mu.Unlock()
+			return
+		}
+		if m.cur != nil && m.cur.spec == *want {
+			m.failErr, m.failSpec = nil, nil
+			m.mu.Unlock()
+			return
+		}
+		if m.failSpec != nil && *m.failSpec == *want && !m.retry {
+			m.mu.Unlock()
+			return
+		}
+		m.retry = false
+		ls := &loadState{spec: *want, started: time.Now()}
+		m.loading = ls
+		m.mu.Unlock()
+
+		inst, err := m.load(ls)
+
+		m.mu.Lock()
+		m.loading = nil
+		if err != nil {
+			m.failErr, m.failSpec = err, want
+			m.loadFailed++
+			if m.cur != nil {
+				m.log.Error("model load failed; the previous model keeps serving", "model", want.Name, "path", want.Path, "serving", m.cur.spec.Name, "err", err)
+			} else {
+				m.log.Error("model load failed", "model", want.Name, "path", want.Path, "err", err)
+			}
+			m.mu.Unlock()
+			continue
+		}
+		if m.closed || m.want == nil || *m.want != *want {
+			m.mu.Unlock()
+			m.log.Info("discarding a model whose config changed while it loaded", "model", want.Name)
+			inst.gen.Close()
+			continue
+		}
+		old := m.cur
+		m.cur = inst
+		m.failErr, m.failSpec = nil, nil
+		from := ""
+		if old != nil {
+			from = old.spec.Name
+			m.retireLocked(old)
+			m.swaps++
+		}
+		m.mu.Unlock()
+		m.log.Info("model serving", "model", want.Name, "path", inst.info.Path, "load_time", inst.loadTime.Round(time.Millisecond), "slots", want.Slots, "context", want.ContextSize, "replaced", from)
+		if m.opts.OnSwap != nil {
+			m.opts.OnSwap(from, want.Name)
+		}
+	}
+}
+
+// load checks memory and opens the model.
+func (m *Manager) load(ls *loadState) (*instance, error) {
+	spec := ls.spec
+	fallback := false
+	if _, err := os.Stat(spec.Path); errors.Is(err, fs.ErrNotExist) && spec.Fallback {
+		if m.opts.Fallback == nil {
+			return nil, fmt.Errorf("%s: file not found and no built-in test model is available", spec.Path)
+		}
+		p, err := m.opts.Fallback()
+		if err != nil {
+			return nil, fmt.Errorf("%s not found; built-in test model: %w", spec.Path, err)
+		}
+		m.log.Warn("MODEL FILE NOT FOUND: serving the built-in TEST model instead (fallback_test_model = true). "+
+			"It has RANDOM WEIGHTS: its output is gibberish. Set a real GGUF path in models.toml.",
+			"model", spec.Name, "missing", spec.Path, "test_model", p)
+		spec.Path = p
+		fallback = true
+	} else if err != nil {
+		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
+	}
+	if m.opts.Estimate != nil {
+		need, err := m.opts.Estimate(spec)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: reading metadata: %w", spec.Name, err)
+		}
+		avail, err := m.opts.MemAvailable()
+		if err != nil {
+			m.log.Warn("cannot read available memory; loading without the check", "err", err)
+		} else if need > avail {
+			return nil, fmt.Errorf("model %s needs about %d MiB but only %d MiB is available", spec.Name, need>>20, avail>>20)
+		}
+	}
+	t0 := time.Now()
+	gen, err := safeLoad(m.opts.Load, spec, func(p float32) { ls.progress.Store(floatBits(p)) })
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
+	}
+	info := gen.Info()
+	slots := spec.Slots
+	if info.Slots > 0 {
+		slots = info.Slots
+	}
+	if slots < 1 {
+		slots = 1
+	}
+	want := ls.spec // keep the configured spec (not the fallback path) for comparisons
+	return &instance{spec: want, gen: gen, info: info, loaded: time.Now(), loadTime: time.Since(t0), fallback: fallback, slots: newFIFOSem(slots), closed: make(chan struct{})}, nil
+}
+
+func safeLoad(l Loader, spec config.Spec, progress func(float32)) (g Generator, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("loader panic: %v", r)
+		}
+	}()
+	return l(spec, progress)
+}
+
+// retireLocked marks inst for closing once its leases are released. m.mu is held.
+func (m *Manager) retireLocked(inst *instance) {
+	inst.retired = true
+	if inst.refs == 0 {
+		m.closeInstance(inst)
+		return
+	}
+	m.retiring = append(m.retiring, inst)
+}
+
+func (m *Manager) closeInstance(inst *instance) {
+	for i, r := range m.retiring {
+		if r == inst {
+			m.retiring = append(m.retiring[:i], m.retiring[i+1:]...)
+			break
+		}
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := inst.gen.Close(); err != nil {
+			m.log.Warn("closing model", "model", inst.spec.Name, "err", err)
+		} else {
+			m.log.Info("model freed", "model", inst.spec.Name)
+		}
+		close(inst.closed)
+	}()
+}
+
+// Lease is a reference to a loaded model, valid until Release. The model is not closed
+// while a lease is held.
+type Lease struct {
+	m        *Manager
+	inst     *instance
+	released atomic.Bool
+}
+
+// Acquire admits one request for the named model ("" or "default": the serving model) and
+// returns a lease. It does not wait: it fails with ErrQueueFull when slots and queue are
+// full, a *LoadingError while the first model loads, ErrUnknown/ErrNotLoaded for a
+// model that is not serving.
+func (m *Manager) Acquire(name string) (*Lease, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	inst := m.cur
+	if inst == nil {
+		switch {
+		case m.loading != nil:
+			return nil, &LoadingError{Name: m.loading.spec.Name, Progress: floatFrom(m.loading.progress.Load())}
+		case m.want != nil && m.failErr != nil:
+			return nil, fmt.Errorf("%w: %v", ErrModelFailed, m.failErr)
+		case m.want != nil:
+			return nil, &LoadingError{Name: m.want.Name}
+		default:
+			return nil, ErrNoModel
+		}
+	}
+	if name != "" && name != "default" && name != inst.spec.Name {
+		// A request naming the model being swapped in waits for it like any load.
+		if m.loading != nil && m.loading.spec.Name == name {
+			return nil, &LoadingError{Name: name, Progress: floatFrom(m.loading.progress.Load())}
+		}
+		return nil, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if m.inflight >= inst.slots.cap+m.queueSize {
+		return nil, ErrQueueFull
+	}
+	m.inflight++
+	inst.refs++
+	return &Lease{m: m, inst: inst}, nil
+}
+
+// Release returns the lease; it is safe to call more than once.
+func (l *Lease) Release() {
+	if l == nil || !l.released.CompareAndSwap(false, true) {
+		return
+	}
+	m := l.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inflight--
+	l.inst.refs--
+	if l.inst.retired && l.inst.refs == 0 {
+		m.closeInstance(l.inst)
+	}
+}
+
+// Name returns the configured name of the leased model.
+func (l *Lease) Name() string { return l.inst.spec.Name }
+
+// Info describes the leased model.
+func (l *Lease) Info() inference.ModelInfo { return l.inst.info }
+
+// Spec returns the leased model's effective config.
+func (l *Lease) Spec() config.Spec { return l.inst.spec }
+
+// Model returns the generator, for calls other than Generate (ChatPrompt, Tokenize).
+func (l *Lease) Model() Generator { return l.inst.gen }
+
+// Generate waits (FIFO) for one of the model's slots, then runs req.
+func (l *Lease) Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error) {
+	if l.released.Load() {
+		return inference.Result{}, ErrClosed
+	}
+	if err := l.inst.slots.acquire(ctx); err != nil {
+		return inference.Result{StopReason: inference.StopCancelled}, err
+	}
+	defer l.inst.slots.release()
+	return l.inst.gen.Generate(ctx, req, onToken)
+}
+
+// Close stops loading, waits up to ctx for leases to be released, and frees every model.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	close(m.done)
+	if m.cur != nil {
+		m.retireLocked(m.cur)
+		m.cur = nil
+	}
+	pending := append([]*instance(nil), m.retiring...)
+	m.mu.Unlock()
+	for _, inst := range pending {
+		select {
+		case <-inst.closed:
+		case <-ctx.Done():
+			return fmt.Errorf("model %s still in use: %w", inst.spec.Name, ctx.Err())
+		}
+	}
+	m.wg.Wait()
+	return nil
+}
+
+// Status is a point-in-time view of the manager.
+type Status struct {
+	// State is "none" (no model configured), "loading" (no model serving yet), "ready",
+	// or "failed" (no model serving; see Error).
+	State   string        `json:"state"`
+	Serving *ModelStatus  `json:"serving,omitempty"`
+	Loading *LoadingState `json:"loading,omitempty"`
+	// Error is the last load failure (the previous model, if any, keeps serving).
+	Error      string   `json:"error,omitempty"`
+	ErrorModel string   `json:"error_model,omitempty"`
+	Draining   []string `json:"draining,omitempty"` // replaced models still finishing requests
+	Swaps      uint64   `json:"swaps"`
+	LoadFailed uint64   `json:"load_failed"`
+	InFlight   int      `json:"in_flight"` // admitted requests (running + queued)
+	Running    int      `json:"running"`
+	Queued     int      `json:"queued"`
+	Slots      int      `json:"slots"`
+	QueueSize  int      `json:"queue_size"`
+}
+
+// ModelStatus describes the serving model.
+type ModelStatus struct {
+	Name       string              `json:"name"`
+	Info       inference.ModelInfo `json:"info"`
+	Loaded     time.Time           `json:"loaded"`
+	LoadMS     float64             `json:"load_ms"`
+	TestModel  bool                `json:"test_model,omitempty"` // the built-in random-weight model
+	Warning    string              `json:"warning,omitempty"`
+	Spec       config.Spec         `json:"-"`
+	ConfigPath string              `json:"config_path"`
+}
+
+// LoadingState describes a load in progress.
+type LoadingState struct {
+	Name     string    `json:"name"`
+	Path     string    `json:"path"`
+	Progress float32   `json:"progress"`
+	Since    time.Time `json:"since"`
+}
+
+// Status returns the current state.
+func (m *Manager) Status() Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st := Status{Swaps: m.swaps, LoadFailed: m.loadFailed, InFlight: m.inflight, QueueSize: m.queueSize}
+	if m.cur != nil {
+		c := m.cur
+		ms := &ModelStatus{Name: c.spec.Name, Info: c.info, Loaded: c.loaded, LoadMS: float64(c.loadTime.Microseconds()) / 1000, TestModel: c.fallback, Spec: c.spec, ConfigPath: c.spec.Path}
+		if c.fallback {
+			ms.Warning = "built-in test model with random weights: output is gibberish"
+		}
+		st.Serving = ms
+		st.Slots = c.slots.cap
+		st.Running, st.Queued = c.slots.counts()
+	}
+	for _, r := range m.retiring {
+		st.Draining = append(st.Draining, r.spec.Name)
+		n, q := r.slots.counts()
+		st.Running += n
+		st.Queued += q
+	}
+	if st.InFlight > st.Running+st.Queued {
+		// Admitted but not yet at the slot semaphore (tokenizing, templating).
+		st.Queued = st.InFlight - st.Running
+	}
+	if m.loading != nil {
+		st.Loading = &LoadingState{Name: m.loading.spec.Name, Path: m.loading.spec.Path, Progress: floatFrom(m.loading.progress.Load()), Since: m.loading.started}
+	}
+	if m.failErr != nil {
+		st.Error = m.failErr.Error()
+		st.ErrorModel = m.failSpec.Name
+	}
+	switch {
+	case m.cur != nil:
+		st.State = "ready"
+	case m.want == nil:
+		st.State = "none"
+	case m.failErr != nil && m.loading == nil:
+		st.State = "failed"
+	default:
+		st.State = "loading"
+	}
+	return st
+}
+
+// MemAvailable reads MemAvailable from /proc/meminfo.
+func MemAvailable() (uint64, error) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) >= 2 && fs[0] == "MemAvailable:" {
+			kb, err := strconv.ParseUint(fs[1], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("/proc/meminfo: %w", err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("/proc/meminfo: no MemAvailable line")
+}

@@ -1,0 +1,240 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Options configure a Server. Store and Models are required.
+type Options struct {
+	Store  *config.Store
+	Models *modelmgr.Manager
+	Logger *slog.Logger
+	// Games solves games for POST /v1/games/solve; nil answers 501.
+	Games GameBackend
+	// Reasoners maps a chat "reasoning" mode ("gtalign") to its handler. A known mode
+	// without a handler answers 501.
+	Reasoners map[string]ChatHook
+	// Inspect, when set, describes a configured model file that is not loaded (GET /v1/models).
+	Inspect func(path string) (any, error)
+	// Version is reported in /v1/status and system_fingerprint.
+	Version string
+}
+
+// Env is what every handler gets: the config snapshot in force when the request arrived
+// (a request sees one consistent config from start to end) and the model manager.
+type Env struct {
+	Config *config.Snapshot
+	Models *modelmgr.Manager
+	Log    *slog.Logger
+	server *Server
+}
+
+// Acquire admits the request against the queue and leases the named model ("" = the
+// serving default). Release the lease when done.
+func (e *Env) Acquire(model string) (*modelmgr.Lease, error) { return e.Models.Acquire(model) }
+
+// RecordTokens adds a generation's token counts and speed to the metrics.
+func (e *Env) RecordTokens(prompt, completion int, genMS float64) {
+	m := e.server.metrics
+	m.tokens.WithLabelValues("prompt").Add(float64(prompt))
+	m.tokens.WithLabelValues("completion").Add(float64(completion))
+	if genMS > 0 && completion > 0 {
+		m.genSecs.Add(genMS / 1000)
+		tps := float64(completion) / (genMS / 1000)
+		m.tps.Set(tps)
+		m.tpsHist.Observe(tps)
+	}
+}
+
+// HandlerFunc is a handler with its Env.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, env *Env)
+
+// ChatHook serves a chat completion in a reasoning mode (the reasoning package registers
+// "gtalign"). It writes the whole response, errors included (use WriteError).
+type ChatHook func(w http.ResponseWriter, r *http.Request, env *Env, req *ChatRequest)
+
+// KnownReasoning lists the reasoning modes the API accepts; "none" is plain chat.
+var KnownReasoning = []string{"none", "gtalign"}
+
+// GameBackend solves games for /v1/games/solve: the daemon wires the solver package in.
+type GameBackend interface {
+	// ParseFile parses a games/*.toml file (also used as the config store's GameParser).
+	ParseFile(file string, data []byte) (any, error)
+	// ParseJSON parses a game given inline as JSON (the TOML schema's structure).
+	ParseJSON(data []byte) (any, error)
+	// Solve solves a parsed game with a method ("" = the solver's default) and returns a
+	// JSON-encodable report (solver.md's schema).
+	Solve(ctx context.Context, game any, method string) (any, error)
+}
+
+// Server is nashd's HTTP API.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
+	started time.Time
+
+	mu  sync.Mutex
+	srv *http.Server
+}
+
+// New builds the server and its routes.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil || opts.Models == nil {
+		return nil, errors.New("daemon.New: Store and Models are required")
+	}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), started: time.Now()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.metrics = newMetrics(opts.Store, opts.Models)
+	s.Handle("POST /v1/chat/completions", s.chat)
+	s.Handle("GET /v1/models", s.models)
+	s.Handle("POST /v1/games/solve", s.solve)
+	s.Handle("GET /v1/games", s.listGames)
+	s.Handle("GET /health", s.health)
+	s.Handle("GET /v1/status", s.status)
+	metricsH := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+	s.Handle("GET /metrics", func(w http.ResponseWriter, r *http.Request, _ *Env) { metricsH.ServeHTTP(w, r) })
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, &APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Type: "invalid_request_error", Code: "not_found"})
+	})
+	return s, nil
+}
+
+// Handle registers h for pattern (net/http ServeMux syntax, e.g. "POST /v1/reason") with
+// the body limit, metrics, panic recovery and peer check that every route gets. It is how
+// the reasoning package adds /v1/reason and /v1/games/play.
+func (s *Server) Handle(pattern string, h HandlerFunc) {
+	endpoint := pattern
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		snap := s.opts.Store.Current()
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("handler panic (a bug)", "endpoint", endpoint, "panic", p, "stack", string(debug.Stack()))
+				if !sw.wrote {
+					WriteError(sw, &APIError{Status: 500, Message: fmt.Sprintf("internal error: %v", p), Type: "server_error"})
+				}
+			}
+			code := sw.code
+			if code == 0 {
+				code = 200
+			}
+			s.metrics.requests.WithLabelValues(endpoint, itoa(code)).Inc()
+			s.metrics.duration.WithLabelValues(endpoint).Observe(time.Since(t0).Seconds())
+		}()
+		if err := s.checkPeer(r, snap); err != nil {
+			WriteError(sw, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(sw, r.Body, snap.Daemon.Server.MaxBodyBytes)
+		h(sw, r, &Env{Config: snap, Models: s.opts.Models, Log: s.log, server: s})
+	}))
+}
+
+// Handler returns the root handler (for tests and custom listeners).
+func (s *Server) Handler() http.Handler { return s.mux }
+
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(c int) {
+	if !w.wrote {
+		w.code, w.wrote = c, true
+	}
+	w.ResponseWriter.WriteHeader(c)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.code, w.wrote = 200, true
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Serve serves on the listeners until ctx is done, then shuts down gracefully: it stops
+// accepting, waits up to server.shutdown_timeout for in-flight requests, and closes the
+// listeners (a Unix listener removes its socket file).
+func (s *Server) Serve(ctx context.Context, ls ...net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ConnContext:       peerConnContext,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() { errc <- srv.Serve(l) }()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			srv.Close()
+			return err
+		}
+	}
+	timeout := s.opts.Store.Current().Daemon.Server.ShutdownTimeout.D()
+	s.log.Info("shutting down: draining in-flight requests", "deadline", timeout, "in_flight", s.opts.Models.Status().InFlight)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		s.log.Warn("drain deadline passed; closing remaining connections", "err", err)
+		srv.Close()
+	}
+	return nil
+}
+
+// peerCheck enforces server.allowed_uids on Unix-socket connections.
+func (s *Server) checkPeer(r *http.Request, snap *config.Snapshot) error {
+	allowed := snap.Daemon.Server.AllowedUIDs
+	if len(allowed) == 0 {
+		return nil
+	}
+	uid, ok := peerUID(r.Context())
+	if !ok {
+		return &APIError{Status: http.StatusForbidden, Message: "peer credentials unavailable; server.allowed_uids is set", Type: "permission_error"}
+	}
+	if uid == uint32(os.Getuid()) || slices.Contains(allowed, int(uid)) {
+		return nil
+	}
+	return &APIError{Status: http.StatusForbidden, Message: fmt.Sprintf("uid %d is not in server.allowed_uids", uid), Type: "permission_error"}
+}
