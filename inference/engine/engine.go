@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/llama"
+	"github.com/nashd/nashd/models"
+)
+
+// Options configures [Open]. The zero value is usable: one slot, a context of
+// min(trained length, 4096) tokens, batches of 512, one thread per physical core.
+type Options struct {
+	ContextSize  int // tokens per slot; 0 = min(trained context, 4096)
+	BatchSize    int // most tokens per llama_decode; 0 = 512
+	Threads      int // threads for generation; 0 = physical cores
+	BatchThreads int // threads for prompt processing; 0 = Threads
+	GPULayers    int // layers offloaded to a GPU (CPU-only builds ignore it)
+	Slots        int // parallel sequences decoded together; 0 = 1
+	ChatTemplate string
+	// Progress, if set, receives the model's load progress in [0, 1].
+	Progress func(float32)
+	// Logger receives the engine's and llama.cpp's log lines; nil = slog.Default(). llama.cpp's
+	// loading chatter is at Debug level, so the usual Info level shows only its warnings.
+	Logger *slog.Logger
+}
+
+// defaultContext caps the default per-slot context (trained contexts of 32k+ tokens would
+// allocate gigabytes of KV cache).
+const defaultContext = 4096
+
+// Engine generates text with a llama.cpp model. Its methods are safe for concurrent use:
+// requests are queued for a free slot and decoded together by one scheduler goroutine that
+// owns the llama.cpp context.
+type Engine struct {
+	model *llama.Model
+	lctx  *llama.Context
+	info  inference.ModelInfo
+	tmpl  string
+	log   *slog.Logger
+	opts  Options
+
+	mu     sync.RWMutex // held for reading while using model (tokenize), for writing by Close
+	closed bool
+
+	submit chan *request
+	quit   chan struct{} // closed by Close: the scheduler cancels everything and exits
+	done   chan struct{} // closed when the scheduler has exited
+	sched  *scheduler
+}
+
+// Open validates and loads the GGUF model at path and starts the scheduler.
+func Open(path string, opts Options) (*Engine, error) {
+	if opts.ContextSize < 0 || opts.BatchSize < 0 || opts.Threads < 0 || opts.BatchThreads < 0 || opts.Slots < 0 || opts.GPULayers < 0 {
+		return nil, fmt.Errorf("engine: open %s: negative option in %+v", path, opts)
+	}
+	if err := models.Validate(path); err != nil {
+		return nil, fmt.Errorf("engine: open: %w", err)
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	llama.SetLogger(lg)
+	mp := llama.ModelParams{GPULayers: opts.GPULayers}
+	if opts.Progress != nil {
+		f := opts.Progress
+		mp.Progress = func(p float32) bool { f(p); return true }
+	}
+	m, err := llama.LoadModel(path, mp)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open: %w", err)
+	}
+	if m.HasEncoder() {
+		m.Close()
+		return nil, fmt.Errorf("engine: open %s: encoder-decoder models are not supported", path)
+	}
+	if opts.ContextSize == 0 {
+		opts.ContextSize = min(m.NCtxTrain(), defaultContext)
+		if opts.ContextSize <= 0 {
+			opts.ContextSize = defaultContext
+		}
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 512
+	}
+	if opts.Slots == 0 {
+		opts.Slots = 1
+	}
+	if opts.Threads == 0 {
+		opts.Threads = PhysicalCores()
+	}
+	if opts.BatchThreads == 0 {
+		opts.BatchThreads = opts.Threads
+	}
+	lctx, err := llama.NewContext(m, llama.ContextParams{
+		NCtx: opts.ContextSize * opts.Slots, NBatch: opts.BatchSize, NSeqMax: opts.Slots,
+		Threads: opts.Threads, ThreadsBatch: opts.BatchThreads,
+	})
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("engine: open %s: %w", path, err)
+	}
+	perSlot := min(opts.ContextSize, lctx.NCtxSeq())
+	tmpl := opts.ChatTemplate
+	if tmpl == "" {
+		tmpl = m.ChatTemplate()
+	}
+	arch, _ := m.Meta("general.architecture")
+	e := &Engine{
+		model: m, lctx: lctx, tmpl: tmpl, log: lg, opts: opts,
+		info: inference.ModelInfo{
+			Path: path, Description: m.Desc(), Architecture: arch, Parameters: m.NParams(),
+			SizeBytes: m.Size(), ContextLength: m.NCtxTrain(), ContextSize: perSlot,
+			VocabSize: m.NVocab(), Slots: opts.Slots, ChatTemplate: tmpl,
+		},
+		submit: make(chan *request),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	e.sched = newScheduler(e, perSlot)
+	go e.sched.run()
+	lg.Debug("engine: model loaded", "path", path, "desc", e.info.Description, "ctx_per_slot", perSlot,
+		"slots", opts.Slots, "threads", opts.Threads, "batch_threads", opts.BatchThreads)
+	return e, nil
+}
+
+// Info describes the loaded model.
+func (e *Engine) Info() inference.ModelInfo { return e.info }
+
+// Close cancels running and queued generations, waits for the scheduler to stop and frees the
+// model's C memory. It is safe to call more than once; later calls return nil.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	close(e.quit)
+	e.lctx.Abort()
+	e.mu.Unlock()
+	<-e.done
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lctx.Close()
+	return e.model.Close()
+}
+
+// ChatPrompt renders msgs with the model's chat template (or Options.ChatTemplate) and opens
+// the assistant's turn, ready for [Engine.Generate].
+func (e *Engine) ChatPrompt(msgs []inference.Message) (string, error) {
+	if e.tmpl == "" {
+		return "", fmt.Errorf("%w: the model has no chat template (set Options.ChatTemplate)", inference.ErrInvalidRequest)
+	}
+	if len(msgs) == 0 {
+		return "", fmt.Errorf("%w: no messages", inference.ErrInvalidRequest)
+	}
+	cm := make([]llama.ChatMessage, len(msgs))
+	for i, m := range msgs {
+		if !utf8.ValidString(m.Content) || !utf8.ValidString(m.Role) {
+			return "", fmt.Errorf("%w: message %d is not valid UTF-8", inference.ErrInvalidRequest, i)
+		}
+		switch m.Role {
+		case "system", "user", "assistant":
+		default:
+			return "", fmt.Errorf("%w: message %d has role %q (want system, user or assistant)", inference.ErrInvalidRequest, i, m.Role)
+		}
+		cm[i] = llama.ChatMessage{Role: m.Role, Content: m.Content}
+	}
+	s, err := llama.ApplyChatTemplate(e.tmpl, cm, true)
+	if err != nil {
+		return "", fmt.Errorf("engine: chat template: %w", err)
+	}
+	return s, nil
+}
+
+// Tokenize converts text to tokens; addSpecial adds BOS as the model prescribes. Special-token
+// text (e.g. "<|im_start|>") becomes the special token.
+func (e *Engine) Tokenize(text string, addSpecial bool) ([]int32, error) {
+	if !utf8.ValidString(text) {
+		return nil, fmt.Errorf("%w: text is not valid UTF-8", inference.ErrInvalidRequest)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return nil, inference.ErrClosed
+	}
+	return e.model.Tokenize(text, addSpecial, true)
+}
+
+// Detokenize converts tokens to text (special tokens rendered as their text).
+func (e *Engine) Detokenize(toks []int32) (string, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return "", inference.ErrClosed
+	}
+	s, err := e.model.Detokenize(toks, false, true)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", inference.ErrInvalidRequest, err)
+	}
+	return s, nil
+}
+
+// Generate continues req.Prompt, streaming each token to onToken (which may be nil) from the
+// calling goroutine. It waits for a free slot first. Cancelling ctx stops generation before
+// the next token is delivered; an error from onToken stops it too and is returned. The
+// result holds what was generated until then. Errors wrap [inference.ErrInvalidRequest],
+// [inference.ErrPromptTooLong], [inference.ErrInvalidGrammar] or [inference.ErrClosed].
+func (e *Engine) Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error) {
+	if err := req.Validate(); err != nil {
+		return inference.Result{}, err
+	}
+	if !utf8.ValidString(req.Prompt) {
+		return inference.Result{}, fmt.Errorf("%w: prompt is not valid UTF-8", inference.ErrInvalidRequest)
+	}
+	for i, s := range req.Stop {
+		if !utf8.ValidString(s) {
+			return inference.Result{}, fmt.Errorf("%w: stop[%d] is not valid UTF-8", inference.ErrInvalidRequest, i)
+		}
+	}
+	r, err := e.prepare(req)
+	if err != nil {
+		return inference.Result{}, err
+	}
+	defer r.sampler.Close()
+	select {
+	case e.submit <- r:
+	case <-ctx.Done():
+		return inference.Result{StopReason: inference.StopCancelled}, ctx.Err()
+	case <-e.quit:
+		return inference.Result{}, inference.ErrClosed
+	}
+	return r.wait(ctx, e, onToken)
+}
+
+// prepare tokenizes the prompt and builds the sampler on the caller's goroutine.
+func (e *Engine) prepare(req inference.Request) (*request, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return nil, inference.ErrClosed
+	}
+	toks, err := e.model.Tokenize(req.Prompt, req.AddSpecial, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tokenize: %v", inference.ErrInvalidRequest, err)
+	}
+	if len(toks) == 0 {
+		return nil, fmt.Errorf("%w: empty prompt", inference.ErrInvalidRequest)
+	}
+	if len(toks) >= e.info.ContextSize {
+		return nil, fmt.Errorf("%w: %d prompt tokens, context holds %d", inference.ErrPromptTooLong, len(toks), e.info.ContextSize)
+	}
+	s := req.Sampling
+	smp, err := llama.NewSampler(e.model, llama.SamplerParams{
+		Temperature: s.Temperature, TopK: s.TopK, TopP: s.TopP, MinP: s.MinP,
+		RepeatPenalty: s.RepeatPenalty, RepeatLastN: s.RepeatLastN, Seed: s.Seed, Grammar: req.Grammar,
+	})
+	if err != nil {
+		if errors.Is(err, llama.ErrInvalidGrammar) {
+			return nil, fmt.Errorf("%w: %v", inference.ErrInvalidGrammar, err)
+		}
+		return nil, fmt.Errorf("engine: sampler: %w", err)
+	}
+	if s.RepeatPenalty > 0 && s.RepeatPenalty != 1 {
+		if err := smp.AcceptHistory(toks); err != nil {
+			smp.Close()
+			return nil, fmt.Errorf("engine: sampler: %w", err)
+		}
+	}
+	return newRequest(req, toks, smp), nil
+}
+
+// elapsedMS converts a duration to milliseconds.
+func elapsedMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

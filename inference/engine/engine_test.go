@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/nashd/nashd/inference/inferencetest"
+	"github.com/nashd/nashd/models"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// tinyPath returns a tiny random model generated once per test binary run.
+var tinyPath = sync.OnceValues(func() (string, error) {
+	dir, err := tempDir()
+	if err != nil {
+		return "", err
+	}
+	spec, err := models.ShapeSpec("tiny")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "tiny.gguf")
+	return p, models.Generate(p, spec)
+})
+
+func tiny(t testing.TB) string {
+	t.Helper()
+	p, err := tinyPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func openTiny(t testing.TB, opts Options) *Engine {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	if opts.Threads == 0 {
+		opts.Threads = 1
+	}
+	if opts.ContextSize == 0 {
+		opts.ContextSize = 512
+	}
+	e, err := Open(tiny(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestConformance(t *testing.T) {
+	for _, slots := range []int{1, 3} {
+		t.Run(map[int]string{1: "1slot", 3: "3slots"}[slots], func(t *testing.T) {
+			inferencetest.Run(t, func(t *testing.T) inferencetest.Generator {
+				return openTiny(t, Options{Slots: slots})
+			})
+		})
+	}
+}
