@@ -1,0 +1,157 @@
+package strategic
+
+import (
+	"math/big"
+
+	"github.com/nashd/nashd/solver/game"
+)
+
+// Verdict is the result of [Verify]: everything the referee needs to judge a profile.
+type Verdict struct {
+	// Payoffs holds each player's expected payoff under the profile.
+	Payoffs []*big.Rat
+	// Regret holds each player's gain from their best unilateral deviation (≥ 0); the profile is
+	// a Nash equilibrium exactly when every regret is zero.
+	Regret []*big.Rat
+	// BestResponses lists each player's best pure replies to the others.
+	BestResponses [][]int
+	// Equilibrium reports whether every regret is zero.
+	Equilibrium bool
+	// DominatedBy lists the pure outcomes (profile indices) whose payoff vectors Pareto-dominate
+	// Payoffs: every player at least as well off, one strictly better.
+	DominatedBy []int
+	// Welfare is the sum of Payoffs; WelfareRank is 1 plus the number of pure outcomes with a
+	// strictly larger sum (1 means no pure outcome has higher utilitarian welfare).
+	Welfare     *big.Rat
+	WelfareRank int
+}
+
+// MaxRegret returns the largest regret.
+func (v *Verdict) MaxRegret() *big.Rat {
+	m := new(big.Rat)
+	for _, r := range v.Regret {
+		if r.Cmp(m) > 0 {
+			m.Set(r)
+		}
+	}
+	return m
+}
+
+// Verify checks a mixed profile exactly: regrets from [StrategyValues], best responses,
+// equilibrium, Pareto domination by pure outcomes and welfare rank among pure outcomes. It
+// returns [ErrProfile] for a malformed profile. Pure profiles take the cheaper path of
+// [VerifyPure].
+func Verify(g *game.Normal, p Profile) (*Verdict, error) {
+	if err := p.Check(g); err != nil {
+		return nil, err
+	}
+	if pure, ok := p.IsPure(); ok {
+		return VerifyPure(g, pure)
+	}
+	vals := StrategyValues(g, p)
+	n := g.NumPlayers()
+	v := &Verdict{Payoffs: make([]*big.Rat, n), Regret: make([]*big.Rat, n), BestResponses: make([][]int, n)}
+	t := new(big.Rat)
+	for i := 0; i < n; i++ {
+		u := new(big.Rat)
+		for s, x := range p[i] {
+			if x.Sign() != 0 {
+				u.Add(u, t.Mul(x, vals[i][s]))
+			}
+		}
+		v.Payoffs[i] = u
+		v.Regret[i], v.BestResponses[i] = regret(vals[i], u)
+	}
+	v.finish(g)
+	return v, nil
+}
+
+func regret(vals []*big.Rat, u *big.Rat) (*big.Rat, []int) {
+	best := vals[0]
+	for _, x := range vals[1:] {
+		if x.Cmp(best) > 0 {
+			best = x
+		}
+	}
+	var br []int
+	for s, x := range vals {
+		if x.Cmp(best) == 0 {
+			br = append(br, s)
+		}
+	}
+	return new(big.Rat).Sub(best, u), br
+}
+
+// VerifyPure is [Verify] for a pure profile (one strategy index per player); it does no
+// arithmetic beyond the regrets and welfare sums. It returns [ErrProfile] when the profile is
+// out of range.
+func VerifyPure(g *game.Normal, p []int) (*Verdict, error) {
+	n := g.NumPlayers()
+	if len(p) != n {
+		return nil, ErrProfile
+	}
+	for i, s := range p {
+		if s < 0 || s >= g.NumStrategies(i) {
+			return nil, ErrProfile
+		}
+	}
+	k := g.Index(p)
+	v := &Verdict{Payoffs: make([]*big.Rat, n), Regret: make([]*big.Rat, n), BestResponses: make([][]int, n)}
+	for i := 0; i < n; i++ {
+		u := g.Payoff(k, i)
+		v.Payoffs[i] = new(big.Rat).Set(u)
+		st := g.Stride(i)
+		base := k - p[i]*st
+		best := u
+		for s := 0; s < g.NumStrategies(i); s++ {
+			if x := g.Payoff(base+s*st, i); x.Cmp(best) > 0 {
+				best = x
+			}
+		}
+		for s := 0; s < g.NumStrategies(i); s++ {
+			if g.Payoff(base+s*st, i).Cmp(best) == 0 {
+				v.BestResponses[i] = append(v.BestResponses[i], s)
+			}
+		}
+		v.Regret[i] = new(big.Rat).Sub(best, u)
+	}
+	v.finish(g)
+	return v, nil
+}
+
+// finish fills Equilibrium, DominatedBy, Welfare and WelfareRank from Payoffs and Regret.
+func (v *Verdict) finish(g *game.Normal) {
+	v.Equilibrium = true
+	for _, r := range v.Regret {
+		if r.Sign() != 0 {
+			v.Equilibrium = false
+		}
+	}
+	v.Welfare = new(big.Rat)
+	for _, u := range v.Payoffs {
+		v.Welfare.Add(v.Welfare, u)
+	}
+	v.WelfareRank = 1
+	w := new(big.Rat)
+	n := g.NumPlayers()
+	for k := 0; k < g.NumProfiles(); k++ {
+		ge, gt := true, false
+		w.SetInt64(0)
+		for i := 0; i < n; i++ {
+			x := g.Payoff(k, i)
+			w.Add(w, x)
+			switch x.Cmp(v.Payoffs[i]) {
+			case -1:
+				ge = false
+			case 1:
+				gt = true
+			}
+		}
+		if ge && gt {
+			v.DominatedBy = append(v.DominatedBy, k)
+		}
+		if w.Cmp(v.Welfare) > 0 {
+			v.WelfareRank++
+		}
+	}
+}
