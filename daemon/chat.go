@@ -90,7 +90,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 			ID: id, Object: "chat.completion", Created: created, Model: model, SystemFingerprint: fingerprint,
 			Choices: []ChatChoice{{Index: 0, Message: &OutMessage{Role: "assistant", Content: &text}, FinishReason: &fr, Logprobs: json.RawMessage("null")}},
 			Usage:   &Usage{PromptTokens: res.PromptTokens, CompletionTokens: len(res.Tokens), TotalTokens: res.PromptTokens + len(res.Tokens)},
-			Timings: res.Timings, Nashd: ext,
+			Timings: &res.Timings, Nashd: ext,
 		})
 		return
 	}
@@ -139,7 +139,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 	}
 	fr := finishReason(res.StopReason)
 	last := chunk(&OutMessage{}, &fr)
-	last.Timings = res.Timings
+	last.Timings = &res.Timings
 	last.Nashd = ext
 	sse.send(last)
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {

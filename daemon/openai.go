@@ -276,7 +276,7 @@ type ChatResponse struct {
 	SystemFingerprint string            `json:"system_fingerprint"`
 	Choices           []ChatChoice      `json:"choices"`
 	Usage             *Usage            `json:"usage,omitempty"`
-	Timings           inference.Timings `json:"timings"`
+	Timings           *inference.Timings `json:"timings,omitempty"`
 	// Nashd carries nashd's extension: the config generation, pricing version and, in
 	// reasoning modes, the reasoning result.
 	Nashd map[string]any `json:"nashd,omitempty"`

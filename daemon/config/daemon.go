@@ -44,7 +44,7 @@ type Server struct {
 type Inference struct {
 	Threads      int `toml:"threads"`       // 0 = number of CPUs
 	BatchThreads int `toml:"batch_threads"` // 0 = Threads
-	ContextSize  int `toml:"context_size"`  // tokens per slot
+	ContextSize  int `toml:"context_size"`  // tokens per slot; 0 = min(trained context, 4096)
 	BatchSize    int `toml:"batch_size"`    // prompt tokens per decode
 	Slots        int `toml:"slots"`         // sequences decoded together in one batch
 	QueueSize    int `toml:"queue_size"`    // requests waiting beyond the slots; 503 when full
@@ -76,7 +76,7 @@ func DefaultDaemon() Daemon {
 			RequestTimeout:  Duration(10 * time.Minute),
 			ShutdownTimeout: Duration(30 * time.Second),
 		},
-		Inference: Inference{ContextSize: 4096, BatchSize: 512, Slots: 2, QueueSize: 16},
+		Inference: Inference{ContextSize: 0, BatchSize: 512, Slots: 2, QueueSize: 16},
 		Log:       Log{Format: "text", Level: "info"},
 		Reasoning: Reasoning{SelectionRule: "welfare", MismatchPolicy: "override"},
 	}
@@ -94,6 +94,9 @@ func (d *Daemon) Validate() error {
 		}
 	}
 	if s.TCP != "" {
+		if len(s.AllowedUIDs) > 0 {
+			return fmt.Errorf("server.tcp: cannot be combined with server.allowed_uids (TCP connections carry no peer credentials)")
+		}
 		if err := CheckLoopback(s.TCP); err != nil {
 			return fmt.Errorf("server.tcp: %w", err)
 		}
@@ -113,8 +116,8 @@ func (d *Daemon) Validate() error {
 		return fmt.Errorf("inference.threads: %d < 0", in.Threads)
 	case in.BatchThreads < 0:
 		return fmt.Errorf("inference.batch_threads: %d < 0", in.BatchThreads)
-	case in.ContextSize < 16:
-		return fmt.Errorf("inference.context_size: %d is below the minimum 16", in.ContextSize)
+	case in.ContextSize < 0 || (in.ContextSize > 0 && in.ContextSize < 16):
+		return fmt.Errorf("inference.context_size: %d: want 0 (the model's trained context, at most 4096) or at least 16", in.ContextSize)
 	case in.BatchSize < 1:
 		return fmt.Errorf("inference.batch_size: %d < 1", in.BatchSize)
 	case in.Slots < 1 || in.Slots > 64:
