@@ -4,14 +4,15 @@ import (
 	"errors"
 	"math/big"
 	"math/bits"
+	"slices"
 )
 
 // labelSet is a set of labels (or of tableau variables) 0..127.
 type labelSet [2]uint64
 
-func (s labelSet) has(i int) bool        { return s[i>>6]>>(uint(i)&63)&1 != 0 }
-func (s *labelSet) add(i int)            { s[i>>6] |= 1 << (uint(i) & 63) }
-func (s *labelSet) flip(i int)           { s[i>>6] ^= 1 << (uint(i) & 63) }
+func (s labelSet) has(i int) bool         { return s[i>>6]>>(uint(i)&63)&1 != 0 }
+func (s *labelSet) add(i int)             { s[i>>6] |= 1 << (uint(i) & 63) }
+func (s *labelSet) flip(i int)            { s[i>>6] ^= 1 << (uint(i) & 63) }
 func (s labelSet) or(t labelSet) labelSet { return labelSet{s[0] | t[0], s[1] | t[1]} }
 func (s labelSet) andNot(t labelSet) labelSet {
 	return labelSet{s[0] &^ t[0], s[1] &^ t[1]}
@@ -180,6 +181,10 @@ type tableau interface {
 	pivot(r, c int) error
 	// rhsZero reports whether the basic variable of row r is 0 (a degenerate row).
 	rhsZero(r int) bool
+	// value returns the value of the basic variable of row r, rhs_r / D.
+	value(r int) *big.Rat
+	// clone returns an independent copy.
+	clone() tableau
 }
 
 // labels returns the label set of the vertex of the current basis: nonbasic variables and basic
@@ -201,11 +206,11 @@ func labelsOf(t tableau) labelSet {
 // bigTableau is a tableau in math/big: it never overflows.
 type bigTableau struct {
 	dict
-	cols int       // d nonbasic columns + rhs
-	t    []big.Int // k rows × cols
-	det  big.Int
-	ties []int
-	x, y big.Int // scratch
+	cols   int       // d nonbasic columns + rhs
+	t      []big.Int // k rows × cols
+	det    big.Int
+	ties   []int
+	x, y   big.Int // scratch
 	piv, f big.Int
 }
 
@@ -308,4 +313,36 @@ func (t *bigTableau) pivot(r, c int) error {
 	t.det.Set(&t.piv)
 	t.swap(r, c)
 	return nil
+}
+
+func (t *bigTableau) value(r int) *big.Rat {
+	return new(big.Rat).SetFrac(&t.t[r*t.cols+t.cols-1], &t.det)
+}
+
+func (t *bigTableau) clone() tableau {
+	c := &bigTableau{dict: t.dict.clone(), cols: t.cols, t: make([]big.Int, len(t.t))}
+	for i := range t.t {
+		c.t[i].Set(&t.t[i])
+	}
+	c.det.Set(&t.det)
+	return c
+}
+
+func (t *dict) clone() dict {
+	return dict{p: t.p, basic: slices.Clone(t.basic), nonbasic: slices.Clone(t.nonbasic),
+		where: slices.Clone(t.where), key: t.key}
+}
+
+// point returns the current basic solution: the structural variables' values.
+func pointOf(t tableau) []*big.Rat {
+	d := t.base()
+	z := make([]*big.Rat, d.p.d)
+	for j := range z {
+		if r := d.where[j]; r >= 0 {
+			z[j] = t.value(r)
+		} else {
+			z[j] = new(big.Rat)
+		}
+	}
+	return z
 }
