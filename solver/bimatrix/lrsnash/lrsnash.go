@@ -172,3 +172,62 @@ func Parse(r io.Reader, m, n int) ([]Equilibrium, error) {
 	flush()
 	return out, nil
 }
+
+// ReadGame reads a game in lrsnash's input format ([WriteGame]): "m n", then the m·n entries of A
+// and the m·n entries of B, separated by white space; entries are integers, decimals or a/b.
+func ReadGame(r io.Reader) (A, B [][]*big.Rat, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	sc.Split(bufio.ScanWords)
+	next := func(what string) (string, error) {
+		if !sc.Scan() {
+			if err := sc.Err(); err != nil {
+				return "", err
+			}
+			return "", fmt.Errorf("lrsnash: read game: missing %s", what)
+		}
+		return sc.Text(), nil
+	}
+	var dims [2]int
+	for k, what := range []string{"row count", "column count"} {
+		s, err := next(what)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := fmt.Sscanf(s, "%d", &dims[k]); err != nil || dims[k] < 1 || dims[k] > 1<<16 {
+			return nil, nil, fmt.Errorf("lrsnash: read game: bad %s %q", what, s)
+		}
+	}
+	m, n := dims[0], dims[1]
+	if m*n > 1<<20 {
+		return nil, nil, fmt.Errorf("lrsnash: read game: %d×%d is too large", m, n)
+	}
+	read := func(name string) ([][]*big.Rat, error) {
+		M := make([][]*big.Rat, m)
+		for i := range M {
+			M[i] = make([]*big.Rat, n)
+			for j := range M[i] {
+				s, err := next(fmt.Sprintf("%s[%d][%d]", name, i, j))
+				if err != nil {
+					return nil, err
+				}
+				v, ok := new(big.Rat).SetString(s)
+				if !ok {
+					return nil, fmt.Errorf("lrsnash: read game: %s[%d][%d]: bad number %q", name, i, j, s)
+				}
+				M[i][j] = v
+			}
+		}
+		return M, nil
+	}
+	if A, err = read("A"); err != nil {
+		return nil, nil, err
+	}
+	if B, err = read("B"); err != nil {
+		return nil, nil, err
+	}
+	if sc.Scan() {
+		return nil, nil, fmt.Errorf("lrsnash: read game: trailing %q", sc.Text())
+	}
+	return A, B, sc.Err()
+}
