@@ -269,13 +269,13 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // ChatResponse is a non-streamed chat completion.
 type ChatResponse struct {
-	ID                string            `json:"id"`
-	Object            string            `json:"object"`
-	Created           int64             `json:"created"`
-	Model             string            `json:"model"`
-	SystemFingerprint string            `json:"system_fingerprint"`
-	Choices           []ChatChoice      `json:"choices"`
-	Usage             *Usage            `json:"usage,omitempty"`
+	ID                string             `json:"id"`
+	Object            string             `json:"object"`
+	Created           int64              `json:"created"`
+	Model             string             `json:"model"`
+	SystemFingerprint string             `json:"system_fingerprint"`
+	Choices           []ChatChoice       `json:"choices"`
+	Usage             *Usage             `json:"usage,omitempty"`
 	Timings           *inference.Timings `json:"timings,omitempty"`
 	// Nashd carries nashd's extension: the config generation, pricing version and, in
 	// reasoning modes, the reasoning result.

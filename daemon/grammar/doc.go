@@ -13,5 +13,6 @@
 // The generated rules follow llama.cpp's json-schema-to-grammar (common/json-schema-to-grammar.cpp):
 // the same bounded whitespace rule (at most one newline and 20 indentation characters
 // between tokens, so a model cannot loop on whitespace) and the same JSON string and number
-// rules.
+// rules, except that fractions are bounded to 15 digits like the integer part and exponents
+// to 2 digits, so every number the grammar allows fits a float64.
 package grammar
