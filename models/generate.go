@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -157,13 +158,16 @@ func Generate(path string, s Spec) (err error) {
 	return nil
 }
 
-// writeModel writes header, tensor infos and tensor data.
+// writeModel writes the model s with vocabulary v.
 func writeModel(f *os.File, s Spec, v *vocab) error {
-	bw := bufio.NewWriterSize(f, 1<<20)
-	g := &ggufWriter{w: bw}
-	meta := metadata(s, v)
-	tensors := tensorLayout(s)
+	return writeGGUF(f, metadata(s, v), tensorLayout(s), s.Seed)
+}
 
+// writeGGUF writes a GGUF v3 file: header, metadata, tensor infos and tensor data (random
+// weights from seed, see fillWeights), every tensor 32-byte aligned.
+func writeGGUF(w io.Writer, meta []kv, tensors []tensorSpec, seed uint64) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	g := &ggufWriter{w: bw}
 	g.write([]byte(ggufMagic))
 	g.u32(ggufVersion)
 	g.u64(uint64(len(tensors)))
@@ -186,7 +190,7 @@ func writeModel(f *os.File, s Spec, v *vocab) error {
 
 	buf := make([]byte, 0, 1<<20)
 	for _, t := range tensors {
-		rng := newRNG(tensorSeed(s.Seed, t.name))
+		rng := newRNG(tensorSeed(seed, t.name))
 		n := int64(1)
 		for _, d := range t.ne {
 			n *= d

@@ -149,11 +149,16 @@ func EstimateMemory(info *Info, nCtx, slots int) uint64 {
 	}
 	nCtx, slots = max(nCtx, 1), max(slots, 1)
 	cells := uint64(nCtx) * uint64(slots)
-	kv := uint64(kvCacheElemBytes) * uint64(max(info.Blocks, 0)) * cells *
-		uint64(max(info.HeadsKV, 0)) * uint64(max(info.KeyLength, 0)+max(info.ValueLength, 0))
+	kv := kvCacheBytes(info, cells)
 	ub := min(uint64(estimateUBatch), cells)
 	compute := ub * logitBytes * (uint64(max(info.VocabSize, 0)) + uint64(max(info.Heads, 0))*cells +
 		4*uint64(max(info.EmbeddingLength, 0)))
 	output := uint64(slots) * uint64(max(info.VocabSize, 0)) * logitBytes
 	return uint64(max(info.WeightBytes, 0)) + kv + compute + output
+}
+
+// kvCacheBytes is the size of an F16 KV cache of the given number of cells.
+func kvCacheBytes(info *Info, cells uint64) uint64 {
+	return uint64(kvCacheElemBytes) * uint64(max(info.Blocks, 0)) * cells *
+		uint64(max(info.HeadsKV, 0)) * uint64(max(info.KeyLength, 0)+max(info.ValueLength, 0))
 }

@@ -398,10 +398,11 @@ func parseGGUF(r io.Reader, size int64, path string) (*ggufHeader, error) {
 			return nil, p.fail(p.pos-8, "tensor %q has data offset %d, want %d (tensors must be contiguous and %d-byte aligned)",
 				t.name, off, h.dataSize, h.alignment)
 		}
-		h.dataSize += padTo(t.nbytes, h.alignment)
-		if h.dataSize > size {
-			return nil, p.fail(t.pos, "tensor data ends past the end of the %d-byte file (at tensor %q)", size, t.name)
+		if h.dataSize+t.nbytes > size {
+			return nil, p.fail(t.pos, "tensor %q data (%d bytes at data offset %d) ends past the end of the %d-byte file",
+				t.name, t.nbytes, off, size)
 		}
+		h.dataSize += padTo(t.nbytes, h.alignment)
 		h.tensors = append(h.tensors, t)
 	}
 	h.dataStart = padTo(p.pos, h.alignment)
