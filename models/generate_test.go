@@ -73,7 +73,7 @@ func TestSpecErrors(t *testing.T) {
 		{"negative std", func(s *Spec) { s.WeightStd = -1 }, "WeightStd"},
 		{"NaN scale", func(s *Spec) { s.OutputScale = float32(math.NaN()) }, "OutputScale"},
 		{"zero context", func(s *Spec) { s.ContextLength = 0 }, "ContextLength"},
-		{"too many params", func(s *Spec) { s.Embd, s.Heads, s.HeadsKV, s.FFN, s.Blocks = 65536, 64, 64, 1 << 20, 100 }, "parameters"},
+		{"too many params", func(s *Spec) { s.Embd, s.Heads, s.HeadsKV, s.FFN, s.Blocks = 65536, 64, 64, 1<<20, 100 }, "parameters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
