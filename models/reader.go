@@ -399,7 +399,7 @@ func parseGGUF(r io.Reader, size int64, path string) (*ggufHeader, error) {
 				t.name, off, h.dataSize, h.alignment)
 		}
 		if h.dataSize+t.nbytes > size {
-			return nil, p.fail(t.pos, "tensor %q data (%d bytes at data offset %d) ends past the end of the %d-byte file",
+			return nil, p.fail(t.pos, "file truncated? tensor %q data (%d bytes at data offset %d) ends past the end of the %d-byte file",
 				t.name, t.nbytes, off, size)
 		}
 		h.dataSize += padTo(t.nbytes, h.alignment)
