@@ -154,11 +154,8 @@ func (s *Server) solve(w http.ResponseWriter, r *http.Request, env *Env) {
 		WriteError(w, err)
 		return
 	}
-	if s.opts.Games == nil {
-		WriteError(w, &APIError{Status: http.StatusNotImplemented, Message: "no game solver in this build", Type: "not_implemented"})
-		return
-	}
 	raw := bytes.TrimSpace(req.Game)
+	noSolver := &APIError{Status: http.StatusNotImplemented, Message: "no game solver in this build", Type: "not_implemented"}
 	var game any
 	ext := map[string]any{"config_generation": env.Config.Generation}
 	switch {
@@ -185,6 +182,10 @@ func (s *Server) solve(w http.ResponseWriter, r *http.Request, env *Env) {
 		ext["game_file"] = g.File
 		ext["game_version"] = g.Version
 	case raw[0] == '{':
+		if s.opts.Games == nil {
+			WriteError(w, noSolver)
+			return
+		}
 		g, err := s.opts.Games.ParseJSON(raw)
 		if err != nil {
 			WriteError(w, BadRequest("game", "%v", err))
@@ -193,6 +194,10 @@ func (s *Server) solve(w http.ResponseWriter, r *http.Request, env *Env) {
 		game = g
 	default:
 		WriteError(w, BadRequest("game", "expected a game name (string) or a game object"))
+		return
+	}
+	if s.opts.Games == nil {
+		WriteError(w, noSolver)
 		return
 	}
 	ctx := r.Context()

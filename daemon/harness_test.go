@@ -123,6 +123,12 @@ func startDaemon(t *testing.T, files map[string]string, mutate ...func(*daemon.R
 	for name, c := range files {
 		writeFile(t, filepath.Join(dir, name), c)
 	}
+	return startDaemonIn(t, dir, mutate...)
+}
+
+// startDaemonIn runs the daemon on an existing config directory.
+func startDaemonIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions)) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: dir, sock: filepath.Join(shortTemp(t), "s.sock"), done: make(chan error, 1), logs: &syncWriter{w: &bytes.Buffer{}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -185,6 +191,13 @@ func unixClient(sock string) *http.Client {
 		},
 		MaxIdleConnsPerHost: 32,
 	}}
+}
+
+// with returns a copy of h that reports to t (for subtests).
+func (h *harness) with(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
 }
 
 func (h *harness) url(p string) string { return "http://nashd" + p }

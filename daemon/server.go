@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,8 +90,9 @@ type Server struct {
 	metrics *metrics
 	started time.Time
 
-	mu  sync.Mutex
-	srv *http.Server
+	mu      sync.Mutex
+	srv     *http.Server
+	methods map[string][]string // path → methods, for 405 answers
 }
 
 // New builds the server and its routes.
@@ -122,6 +124,9 @@ func New(opts Options) (*Server, error) {
 // the reasoning package adds /v1/reason and /v1/games/play.
 func (s *Server) Handle(pattern string, h HandlerFunc) {
 	endpoint := pattern
+	if method, path, ok := strings.Cut(pattern, " "); ok {
+		s.addMethod(path, method)
+	}
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -150,6 +155,28 @@ func (s *Server) Handle(pattern string, h HandlerFunc) {
 		r.Body = http.MaxBytesReader(sw, r.Body, snap.Daemon.Server.MaxBodyBytes)
 		h(sw, r, &Env{Config: snap, Models: s.opts.Models, Log: s.log, server: s})
 	}))
+}
+
+// addMethod records that path answers method and, the first time a path is seen, registers a
+// method-less fallback for it that answers 405 with Allow.
+func (s *Server) addMethod(path, method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.methods == nil {
+		s.methods = map[string][]string{}
+	}
+	first := len(s.methods[path]) == 0
+	s.methods[path] = append(s.methods[path], method)
+	if !first {
+		return
+	}
+	s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		allow := strings.Join(s.methods[path], ", ")
+		s.mu.Unlock()
+		w.Header().Set("Allow", allow)
+		WriteError(w, &APIError{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s %s: method not allowed (allow: %s)", r.Method, path, allow), Type: "invalid_request_error", Code: "method_not_allowed"})
+	})
 }
 
 // Handler returns the root handler (for tests and custom listeners).

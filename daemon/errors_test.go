@@ -1,0 +1,147 @@
+package daemon_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nashd/nashd/daemon"
+)
+
+func TestBadInputs(t *testing.T) {
+	h := startDaemon(t, map[string]string{})
+	long := strings.Repeat("x", 400) // byte vocabulary: ~1 token per byte, context is 256
+	huge := `{"messages":[{"role":"user","content":"` + strings.Repeat("y", 70000) + `"}]}`
+	tests := []struct {
+		name, method, path, body string
+		code                     int
+		param, msg               string
+	}{
+		{"malformed JSON", "POST", "/v1/chat/completions", `{"messages": [`, 400, "", "malformed JSON"},
+		{"not JSON", "POST", "/v1/chat/completions", `hello`, 400, "", "malformed JSON"},
+		{"empty body", "POST", "/v1/chat/completions", ``, 400, "", "empty request body"},
+		{"trailing data", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}]} {}`, 400, "", "unexpected data"},
+		{"messages wrong type", "POST", "/v1/chat/completions", `{"messages":"hi"}`, 400, "messages", "expected an array"},
+		{"max_tokens wrong type", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"max_tokens":"5"}`, 400, "max_tokens", "expected an integer"},
+		{"content wrong type", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":5}]}`, 400, "messages[0].content", "expected a string"},
+		{"no messages", "POST", "/v1/chat/completions", `{"messages":[]}`, 400, "messages", "non-empty"},
+		{"bad role", "POST", "/v1/chat/completions", `{"messages":[{"role":"robot","content":"a"}]}`, 400, "messages[0].role", "robot"},
+		{"tool role", "POST", "/v1/chat/completions", `{"messages":[{"role":"tool","content":"a"}]}`, 400, "messages[0].role", "not supported"},
+		{"temperature range", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"temperature":7}`, 400, "temperature", "outside"},
+		{"top_p range", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"top_p":-1}`, 400, "top_p", "outside"},
+		{"max_tokens zero", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"max_tokens":0}`, 400, "max_tokens", "< 1"},
+		{"n=2", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"n":2}`, 400, "n", "n = 1"},
+		{"stop wrong type", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stop":5}`, 400, "stop", "string"},
+		{"empty stop", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stop":[""]}`, 400, "stop", "empty"},
+		{"bad response_format", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"response_format":{"type":"yaml"}}`, 400, "response_format.type", "yaml"},
+		{"schema with $ref", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"$ref":"#/a"}}}}`, 400, "response_format.json_schema.schema", "$ref"},
+		{"bad grammar", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"grammar":"root ::= (("}`, 400, "grammar", "grammar"},
+		{"unknown model", "POST", "/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"a"}]}`, 404, "model", "nope"},
+		{"unknown reasoning", "POST", "/v1/chat/completions", `{"reasoning":"magic","messages":[{"role":"user","content":"a"}]}`, 400, "reasoning", "magic"},
+		{"gtalign not wired", "POST", "/v1/chat/completions", `{"reasoning":"gtalign","messages":[{"role":"user","content":"a"}]}`, 501, "reasoning", "gtalign"},
+		{"prompt too long", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"` + long + `"}]}`, 422, "messages", "context"},
+		{"huge body", "POST", "/v1/chat/completions", huge, 413, "", "larger than"},
+		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "no route"},
+		{"wrong method", "GET", "/v1/chat/completions", ``, 405, "", "allow: POST"},
+		{"solve unknown game", "POST", "/v1/games/solve", `{"game":"no_such_game"}`, 404, "game", "no_such_game"},
+		{"solve no game", "POST", "/v1/games/solve", `{}`, 400, "game", "missing"},
+		{"solve wrong type", "POST", "/v1/games/solve", `{"game":5}`, 400, "game", "expected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, b := h.do(tc.method, tc.path, []byte(tc.body))
+			if code != tc.code {
+				t.Fatalf("status %d, want %d: %s", code, tc.code, b)
+			}
+			var e struct {
+				Error struct{ Message, Type, Param, Code string }
+			}
+			if err := json.Unmarshal(b, &e); err != nil || e.Error.Message == "" || e.Error.Type == "" {
+				t.Fatalf("not an OpenAI error body: %s", b)
+			}
+			if e.Error.Param != tc.param {
+				t.Errorf("param %q, want %q (%s)", e.Error.Param, tc.param, e.Error.Message)
+			}
+			if !strings.Contains(e.Error.Message, tc.msg) {
+				t.Errorf("message %q does not mention %q", e.Error.Message, tc.msg)
+			}
+		})
+	}
+	// The daemon still serves.
+	if code, _, b := h.do("POST", "/v1/chat/completions", h.chatBody("")); code != 200 {
+		t.Fatalf("after bad inputs: %d %s", code, b)
+	}
+	if code, _, _ := h.do("GET", "/health", nil); code != 200 {
+		t.Fatalf("health %d", code)
+	}
+}
+
+func TestDisconnectMidStream(t *testing.T) {
+	h := startDaemon(t, map[string]string{})
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "POST", h.url("/v1/chat/completions"), strings.NewReader(
+			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":200}`))
+		resp, err := h.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		line, err := bufio.NewReader(resp.Body).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "data: {") {
+			t.Fatalf("first event %q %v", line, err)
+		}
+		cancel() // client goes away mid-stream
+		resp.Body.Close()
+	}
+	// Every cancelled generation frees its slot: nothing left in flight.
+	h.waitFor("slots freed", 10*time.Second, func(s daemon.StatusResponse) bool { return s.Model.InFlight == 0 && s.Model.Running == 0 })
+	_, _, m := h.do("GET", "/metrics", nil)
+	if !strings.Contains(string(m), "nashd_generations_cancelled_total 3") {
+		t.Errorf("metrics do not count 3 cancelled generations:\n%s", grep(string(m), "cancelled"))
+	}
+	if code, _, b := h.do("POST", "/v1/chat/completions", h.chatBody("")); code != 200 {
+		t.Fatalf("after disconnects: %d %s", code, b)
+	}
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	h := startDaemon(t, map[string]string{})
+	h.do("POST", "/v1/chat/completions", h.chatBody(""))
+	h.do("POST", "/v1/chat/completions", []byte(`{`))
+	code, hdr, m := h.do("GET", "/metrics", nil)
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
+		t.Fatalf("/metrics %d %s", code, hdr.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`nashd_http_requests_total{code="200",endpoint="POST /v1/chat/completions"} 1`,
+		`nashd_http_requests_total{code="400",endpoint="POST /v1/chat/completions"} 1`,
+		`nashd_tokens_total{kind="completion"} 8`,
+		`nashd_queue_depth 0`, `nashd_slots 2`, `nashd_model_ready 1`, `nashd_model_swaps_total 0`,
+		`nashd_config_reloads_total{result="ok"} 0`, `nashd_last_tokens_per_second`,
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	code, _, b := h.do("GET", "/health", nil)
+	if code != 200 || !strings.Contains(string(b), `"ok"`) {
+		t.Errorf("/health %d %s", code, b)
+	}
+}
