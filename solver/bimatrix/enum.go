@@ -46,6 +46,9 @@ func verticesIn(ctx context.Context, t tableau) ([]labelSet, error) {
 		}
 	}
 	record()
+	// Each frame remembers the pivot (r, c) that led to it; leaving the frame pivots back on the
+	// same position, which restores the parent's tableau exactly (the fraction-free tableau of a
+	// basis is unique). Pivoting back measured faster than keeping copies of the tableaux.
 	type frame struct{ r, c, next int }
 	stack := []frame{{-1, -1, 0}}
 	pivots := 0
@@ -88,56 +91,85 @@ func verticesIn(ctx context.Context, t tableau) ([]labelSet, error) {
 	return out, nil
 }
 
-// enumerate returns all completely labelled vertex pairs (x, y) ≠ (0, 0) of P × Q.
+// enumerate returns all completely labelled vertex pairs (x, y) ≠ (0, 0) of P × Q. It enumerates
+// the vertices of the polytope of the player with fewer strategies (P, after transposing the game
+// if needed); a nondegenerate vertex x has at most one partner, found by a linear solve
+// (partnerSolver); for degenerate vertices, or when that system is singular, the other polytope is
+// enumerated too and partners are matched by label sets.
 func (g *game) enumerate(ctx context.Context) ([]vertexPair, error) {
+	if g.m > g.n {
+		t := g.transpose()
+		pairs, err := t.enumerate(ctx)
+		for i := range pairs {
+			pairs[i].x, pairs[i].y = pairs[i].y, pairs[i].x
+		}
+		return pairs, err
+	}
 	P, Q := g.polytopeP(), g.polytopeQ()
 	vp, err := vertices(ctx, P)
 	if err != nil {
 		return nil, err
 	}
-	vq, err := vertices(ctx, Q)
-	if err != nil {
-		return nil, err
-	}
 	all := fullSet(g.m + g.n)
-	// Index Q's nondegenerate vertices (exactly n labels) by label set; scan the others.
-	exact := make(map[labelSet]int, len(vq))
-	var degenerate []int
-	for i, l := range vq {
-		if l.superset(Q.zero) {
-			continue
-		}
-		if l.count() == g.n {
-			exact[l] = i
-		} else {
-			degenerate = append(degenerate, i)
-		}
-	}
+	solver := newPartnerSolver(Q)
 	var out []vertexPair
-	match := func(lx, ly labelSet) {
-		out = append(out, vertexPair{P.point(lx), Q.point(ly)})
-	}
+	var rest []labelSet // vertices of P that need Q's vertices
 	for _, lx := range vp {
 		if lx.superset(P.zero) {
 			continue
 		}
 		need := all.andNot(lx)
-		if need.count() == g.n {
-			if i, ok := exact[need]; ok {
-				match(lx, vq[i])
-			}
-			for _, i := range degenerate {
-				if vq[i].superset(need) {
-					match(lx, vq[i])
-				}
-			}
+		if need.count() != g.n {
+			rest = append(rest, lx)
 			continue
 		}
+		y, res := solver.partner(need, g.m)
+		switch res {
+		case solvedFeasible:
+			out = append(out, vertexPair{P.point(lx), y})
+		case solveSingular:
+			rest = append(rest, lx)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	vq, err := vertices(ctx, Q)
+	if err != nil {
+		return nil, err
+	}
+	for _, lx := range rest {
+		need := all.andNot(lx)
 		for _, ly := range vq {
 			if !ly.superset(Q.zero) && ly.superset(need) {
-				match(lx, ly)
+				out = append(out, vertexPair{P.point(lx), Q.point(ly)})
 			}
 		}
 	}
 	return out, nil
+}
+
+// transpose returns the game with the players' roles exchanged: (Bᵀ, Aᵀ).
+func (g *game) transpose() *game {
+	tr := func(M [][]*big.Rat) [][]*big.Rat {
+		out := make([][]*big.Rat, len(M[0]))
+		for j := range out {
+			out[j] = make([]*big.Rat, len(M))
+			for i := range M {
+				out[j][i] = M[i][j]
+			}
+		}
+		return out
+	}
+	tri := func(M [][]*big.Int) [][]*big.Int {
+		out := make([][]*big.Int, len(M[0]))
+		for j := range out {
+			out[j] = make([]*big.Int, len(M))
+			for i := range M {
+				out[j][i] = M[i][j]
+			}
+		}
+		return out
+	}
+	return &game{m: g.n, n: g.m, a: tr(g.b), b: tr(g.a), ai: tri(g.bi), bi: tri(g.ai)}
 }

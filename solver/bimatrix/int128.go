@@ -155,6 +155,26 @@ func mul(a, b i128) u256 {
 	return r
 }
 
+// cmpProd compares a·b with c·d.
+func cmpProd(a, b, c, d i128) int {
+	if a.small() && b.small() && c.small() && d.small() {
+		h1, l1 := mul64s(int64(a.lo), int64(b.lo))
+		h2, l2 := mul64s(int64(c.lo), int64(d.lo))
+		switch {
+		case int64(h1) < int64(h2):
+			return -1
+		case int64(h1) > int64(h2):
+			return 1
+		case l1 < l2:
+			return -1
+		case l1 > l2:
+			return 1
+		}
+		return 0
+	}
+	return mul(a, b).cmpSigned(mul(c, d))
+}
+
 // divisor holds what exact division by a positive D needs: D = 2^k·odd, the inverse of odd
 // modulo 2¹²⁸, and the bit length of D.
 type divisor struct {
@@ -350,7 +370,7 @@ func (t *tab128) lexMinRatio(c int) int {
 			continue
 		}
 		b := ties[0]
-		switch mul(t.t[i*t.cols+rhs], t.t[b*t.cols+c]).cmpSigned(mul(t.t[b*t.cols+rhs], a)) {
+		switch cmpProd(t.t[i*t.cols+rhs], t.t[b*t.cols+c], t.t[b*t.cols+rhs], a) {
 		case -1:
 			ties = append(ties[:0], i)
 		case 0:
@@ -362,7 +382,7 @@ func (t *tab128) lexMinRatio(c int) int {
 		keep := ties[:1]
 		for _, i := range ties[1:] {
 			b := keep[0]
-			switch mul(t.colEntry(i, v), t.t[b*t.cols+c]).cmpSigned(mul(t.colEntry(b, v), t.t[i*t.cols+c])) {
+			switch cmpProd(t.colEntry(i, v), t.t[b*t.cols+c], t.colEntry(b, v), t.t[i*t.cols+c]) {
 			case -1:
 				keep = append(keep[:0], i)
 			case 0:
@@ -381,6 +401,13 @@ func (t *tab128) lexMinRatio(c int) int {
 func (t *tab128) pivot(r, c int) error {
 	p := t.t[r*t.cols+c]
 	dv := newDivisor(t.det)
+	inv64 := dv.inv.lo // the inverse modulo 2⁶⁴
+	k := dv.k
+	if dv.one {
+		inv64 = 1
+	}
+	pSmall := p.small()
+	p64 := int64(p.lo)
 	row := t.t[r*t.cols : (r+1)*t.cols]
 	for i := range t.p.k {
 		if i == r {
@@ -388,11 +415,29 @@ func (t *tab128) pivot(r, c int) error {
 		}
 		ri := t.t[i*t.cols : (i+1)*t.cols]
 		f := ri[c]
+		fast := pSmall && f.small()
+		f64 := int64(f.lo)
 		for j := range ri {
 			if j == c {
 				continue
 			}
-			q, ok := dv.bareiss(p, ri[j], f, row[j])
+			a, b := ri[j], row[j]
+			if fast && a.small() && b.small() {
+				h1, l1 := mul64s(p64, int64(a.lo))
+				h2, l2 := mul64s(f64, int64(b.lo))
+				lo, br := bits.Sub64(l1, l2, 0)
+				hi, _ := bits.Sub64(h1, h2, br)
+				if hi == uint64(int64(lo)>>63) {
+					// The numerator fits in 64 bits: exact division by D = 2^k·odd is a shift
+					// and a multiplication by odd's inverse modulo 2⁶⁴.
+					q := int64(uint64(int64(lo)>>k) * inv64)
+					ri[j] = i128{uint64(q), uint64(q >> 63)}
+					continue
+				}
+				ri[j] = dv.quo128(lo, hi)
+				continue
+			}
+			q, ok := dv.bareiss(p, a, f, b)
 			if !ok {
 				return errOverflow
 			}
