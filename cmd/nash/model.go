@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -61,6 +63,9 @@ func runModelGen(args []string, stdout, stderr io.Writer) error {
 	}
 	// llama_model_quantize warns about every fallback tensor; show only its errors.
 	llama.SetLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
 	start := time.Now()
 	quantize := func(in, out, ftype string) error {
 		if err := models.Validate(in); err != nil {
@@ -139,7 +144,7 @@ func runModelInfo(args []string, stdout, stderr io.Writer) error {
 		tmpl = fmt.Sprintf("%d bytes", len(info.ChatTemplate))
 	}
 	row("chat template", tmpl)
-	row("estimated RAM", fmt.Sprintf("%s (weights + KV cache and buffers at %d tokens, 1 slot)",
+	row("estimated RAM", fmt.Sprintf("%s (weights, KV cache and compute buffers at %d tokens, 1 slot)",
 		modelHumanBytes(info.EstimatedRAM), min(models.DefaultEstimateContext, max(info.ContextLength, 1))))
 	return tw.Flush()
 }
