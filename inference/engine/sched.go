@@ -42,6 +42,8 @@ type scheduler struct {
 	// decoding is 1 while llama_decode runs, so a cancellation can abort it.
 	decoding atomic.Int32
 	wakeCh   chan struct{}
+	// maxSeqsInBatch is the most sequences one decode has held (for tests).
+	maxSeqsInBatch int
 }
 
 func newScheduler(e *Engine, perSlot int) *scheduler {
@@ -263,6 +265,13 @@ func (s *scheduler) step() {
 		}
 		sl.inBatch = k
 	}
+	seqs := 0
+	for _, sl := range s.slots {
+		if sl.inBatch > 0 {
+			seqs++
+		}
+	}
+	s.maxSeqsInBatch = max(s.maxSeqsInBatch, seqs)
 	s.ctx.ClearAbort()
 	s.decoding.Store(1)
 	// A cancellation between dropCancelled and here set the flag too late to be seen by
