@@ -128,8 +128,8 @@ func LemkeHowsonAllContext(ctx context.Context, A, B [][]*big.Rat) ([]Equilibriu
 
 func (g *game) lemkeHowsonAll(ctx context.Context, wide bool) ([]Equilibrium, error) {
 	start := g.lhStart(wide)
-	type basisPair [2]labelSet
-	seen := map[basisPair]bool{{start.tp.base().key, start.tq.base().key}: true}
+	type basisPair [2]string
+	seen := map[basisPair]bool{{start.tp.base().basisKey(), start.tq.base().basisKey()}: true}
 	points := map[string]bool{}
 	var out []Equilibrium
 	queue := []lhState{start}
@@ -141,7 +141,7 @@ func (g *game) lemkeHowsonAll(ctx context.Context, wide bool) ([]Equilibrium, er
 			if err := t.walk(ctx, k); err != nil {
 				return nil, err
 			}
-			key := basisPair{t.tp.base().key, t.tq.base().key}
+			key := basisPair{t.tp.base().basisKey(), t.tq.base().basisKey()}
 			if seen[key] {
 				continue
 			}

@@ -38,7 +38,7 @@ type polytope struct {
 	d, k  int
 	M     [][]*big.Int
 	label []int
-	zero  labelSet // labels of the structural variables: the labels of the vertex z = 0
+	zero  labelSet // labels of the structural variables (the vertex z = 0), if m+n ≤ MaxStrategies
 }
 
 // polytopeP is P = {x ≥ 0 : Bᵀx ≤ 1} (x_i has label i, the slack of column j label m+j).
@@ -53,7 +53,9 @@ func (g *game) polytopeP() *polytope {
 	for v := range p.label {
 		p.label[v] = v
 	}
-	p.zero = fullSet(g.m)
+	if g.m+g.n <= MaxStrategies {
+		p.zero = fullSet(g.m)
+	}
 	return p
 }
 
@@ -62,7 +64,9 @@ func (g *game) polytopeQ() *polytope {
 	p := &polytope{d: g.n, k: g.m, M: g.ai, label: make([]int, g.m+g.n)}
 	for j := range g.n {
 		p.label[j] = g.m + j
-		p.zero.add(g.m + j)
+		if g.m+g.n <= MaxStrategies {
+			p.zero.add(g.m + j)
+		}
 	}
 	for i := range g.m {
 		p.label[g.n+i] = i
@@ -140,11 +144,13 @@ type dict struct {
 	basic    []int    // row → variable
 	nonbasic []int    // column → variable
 	where    []int    // variable → row r (≥ 0) or column c (encoded -c-1)
-	key      labelSet // the set of basic variables
+	key      labelSet // the set of basic variables, if keyed
+	keyed    bool     // at most 128 variables: key is maintained
 }
 
 func newDict(p *polytope) dict {
-	t := dict{p: p, basic: make([]int, p.k), nonbasic: make([]int, p.d), where: make([]int, p.d+p.k)}
+	t := dict{p: p, basic: make([]int, p.k), nonbasic: make([]int, p.d), where: make([]int, p.d+p.k),
+		keyed: p.d+p.k <= MaxStrategies}
 	for j := range p.d {
 		t.nonbasic[j] = j
 		t.where[j] = -j - 1
@@ -152,7 +158,9 @@ func newDict(p *polytope) dict {
 	for i := range p.k {
 		t.basic[i] = p.d + i
 		t.where[p.d+i] = i
-		t.key.add(p.d + i)
+		if t.keyed {
+			t.key.add(p.d + i)
+		}
 	}
 	return t
 }
@@ -162,8 +170,10 @@ func (t *dict) swap(r, c int) {
 	in, out := t.nonbasic[c], t.basic[r]
 	t.basic[r], t.nonbasic[c] = in, out
 	t.where[in], t.where[out] = r, -c-1
-	t.key.flip(in)
-	t.key.flip(out)
+	if t.keyed {
+		t.key.flip(in)
+		t.key.flip(out)
+	}
 }
 
 // tableau is a fraction-free (integer) simplex tableau of a polytope {z ≥ 0 : Mz ≤ 1}: row i reads
@@ -330,7 +340,16 @@ func (t *bigTableau) clone() tableau {
 
 func (t *dict) clone() dict {
 	return dict{p: t.p, basic: slices.Clone(t.basic), nonbasic: slices.Clone(t.nonbasic),
-		where: slices.Clone(t.where), key: t.key}
+		where: slices.Clone(t.where), key: t.key, keyed: t.keyed}
+}
+
+// basisKey returns the set of basic variables as a string (for any number of variables).
+func (t *dict) basisKey() string {
+	b := make([]byte, (len(t.where)+7)/8)
+	for _, v := range t.basic {
+		b[v/8] |= 1 << (v % 8)
+	}
+	return string(b)
 }
 
 // point returns the current basic solution: the structural variables' values.
