@@ -189,8 +189,17 @@ func writeGGUF(w io.Writer, meta []kv, tensors []tensorSpec, seed uint64) error 
 	g.pad(ggufDefaultAlignment)
 
 	buf := make([]byte, 0, 1<<20)
+	tables := map[tableKey]*weightTable{}
 	for _, t := range tensors {
 		rng := newRNG(tensorSeed(seed, t.name))
+		var tab *weightTable
+		if t.std != 0 {
+			k := tableKey{t.std, t.typ}
+			if tab = tables[k]; tab == nil {
+				tab = newWeightTable(t.std, t.typ)
+				tables[k] = tab
+			}
+		}
 		n := int64(1)
 		for _, d := range t.ne {
 			n *= d
@@ -202,7 +211,7 @@ func writeGGUF(w io.Writer, meta []kv, tensors []tensorSpec, seed uint64) error 
 		for n > 0 {
 			k := min(n, int64(cap(buf))/esz)
 			buf = buf[:k*esz]
-			fillWeights(buf, t, rng)
+			fillWeights(buf, t, tab, rng)
 			g.write(buf)
 			n -= k
 		}
@@ -217,23 +226,69 @@ func writeGGUF(w io.Writer, meta []kv, tensors []tensorSpec, seed uint64) error 
 	return bw.Flush()
 }
 
-// fillWeights fills buf (whole elements of t's type) with t's next weights.
-func fillWeights(buf []byte, t tensorSpec, rng *rng) {
+// fillWeights fills buf (whole elements of t's type) with t's next weights: ones for norm
+// weights (std 0), else tab's values for successive draws of rng.
+func fillWeights(buf []byte, t tensorSpec, tab *weightTable, rng *rng) {
 	switch {
-	case t.std == 0 && t.typ == typeF32:
+	case t.std == 0:
 		one := math.Float32bits(1)
 		for i := 0; i < len(buf); i += 4 {
 			binary.LittleEndian.PutUint32(buf[i:], one)
 		}
 	case t.typ == typeF32:
 		for i := 0; i < len(buf); i += 4 {
-			binary.LittleEndian.PutUint32(buf[i:], math.Float32bits(t.std*rng.normal()))
+			binary.LittleEndian.PutUint32(buf[i:], tab.f32[irwinHall4(rng.next())])
 		}
 	default: // F16
 		for i := 0; i < len(buf); i += 2 {
-			binary.LittleEndian.PutUint16(buf[i:], f32ToF16(t.std*rng.normal()))
+			binary.LittleEndian.PutUint16(buf[i:], tab.f16[irwinHall4(rng.next())])
 		}
 	}
+}
+
+// irwinHallMax is the largest sum of four 16-bit parts.
+const irwinHallMax = 4 * 0xffff
+
+// irwinHall4 sums the four 16-bit parts of x: the Irwin–Hall distribution of four uniforms,
+// a bell curve on 0..irwinHallMax.
+func irwinHall4(x uint64) int {
+	return int(x&0xffff + x>>16&0xffff + x>>32&0xffff + x>>48)
+}
+
+// weightValue maps an Irwin–Hall sum to a weight: centred and scaled to unit variance (each
+// part is uniform on 0..65535, mean 32767.5, variance ≈ 65536²/12), times std. The support
+// is bounded (|z| < 3.47), which keeps random activations finite.
+func weightValue(s int, std float32) float32 {
+	const scale = 1.7320508075688772 / 65536 // sqrt(3) / 65536: unit variance for 4 parts
+	return std * (float32(float64(s)-4*32767.5) * scale)
+}
+
+// weightTable holds the encoded weight for every Irwin–Hall sum, so generating a weight
+// costs one PRNG step and one lookup (the bench model has half a billion).
+type weightTable struct {
+	f32 []uint32
+	f16 []uint16
+}
+
+type tableKey struct {
+	std float32
+	typ ggmlType
+}
+
+func newWeightTable(std float32, typ ggmlType) *weightTable {
+	t := &weightTable{}
+	if typ == typeF16 {
+		t.f16 = make([]uint16, irwinHallMax+1)
+		for s := range t.f16 {
+			t.f16[s] = f32ToF16(weightValue(s, std))
+		}
+		return t
+	}
+	t.f32 = make([]uint32, irwinHallMax+1)
+	for s := range t.f32 {
+		t.f32[s] = math.Float32bits(weightValue(s, std))
+	}
+	return t
 }
 
 // tensorSeed derives a tensor's PRNG seed from the model seed and the tensor name, so each
@@ -256,17 +311,6 @@ func (r *rng) next() uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
-}
-
-// normal returns an approximately standard normal value: the Irwin–Hall sum of four
-// uniforms (the four 16-bit parts of one 64-bit draw), centred and scaled to unit variance.
-// Its support is bounded (|z| < 3.47), which keeps random activations finite.
-func (r *rng) normal() float32 {
-	x := r.next()
-	s := int64(x&0xffff) + int64(x>>16&0xffff) + int64(x>>32&0xffff) + int64(x>>48)
-	// Each part is uniform on 0..65535: mean 32767.5, variance (65536²-1)/12.
-	const scale = 1.7320508075688772 / 65536 // sqrt(3) / 65536: unit variance for 4 parts
-	return float32(float64(s)-131070) * scale
 }
 
 // f32ToF16 converts to IEEE 754 half precision, rounding to nearest even, with subnormals,

@@ -440,3 +440,22 @@ func BenchmarkGenerateF16(b *testing.B) {
 		}
 	}
 }
+
+// TestGoldenFile pins the bytes of a generated model: models generated earlier (cached by
+// tests and by nashd's fallback) stay identical. Change the hash only for a deliberate
+// format change.
+func TestGoldenFile(t *testing.T) {
+	b, err := os.ReadFile(genFile(t, microSpec()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "db4e1d9ba76d90a2708c8acfe3b7d30dff509611e829320bec6582f88462d88b"
+	if got := hexSum(b); got != want {
+		t.Errorf("sha256 of the micro model = %s, want %s", got, want)
+	}
+}
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
