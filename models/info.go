@@ -46,11 +46,10 @@ func ReadInfo(path string) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	gf, err := parseThirdParty(path)
+	md, arch, tok, err := parseThirdParty(path)
 	if err != nil {
 		return nil, err
 	}
-	md, arch, tok := gf.Metadata(), gf.Architecture(), gf.Tokenizer()
 	info := &Info{
 		Path:            path,
 		Architecture:    md.Architecture,
@@ -88,19 +87,20 @@ func ReadInfo(path string) (*Info, error) {
 	return info, nil
 }
 
-// parseThirdParty runs gguf-parser-go on a file that Validate accepted. The parser is
-// guarded with recover as a second line of defence; Validate is the first.
-func parseThirdParty(path string) (gf *gguf.GGUFFile, err error) {
+// parseThirdParty runs gguf-parser-go on a file that Validate accepted and extracts its
+// summaries. The parser is guarded with recover as a second line of defence; Validate is
+// the first.
+func parseThirdParty(path string) (md gguf.GGUFMetadata, arch gguf.GGUFArchitecture, tok gguf.GGUFTokenizer, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			gf, err = nil, &FormatError{Path: path, Offset: -1, Msg: fmt.Sprintf("metadata parser failed: %v", r)}
+			err = &FormatError{Path: path, Offset: -1, Msg: fmt.Sprintf("metadata parser failed: %v", r)}
 		}
 	}()
-	gf, err = gguf.ParseGGUFFile(path, gguf.SkipLargeMetadata())
+	gf, err := gguf.ParseGGUFFile(path, gguf.SkipLargeMetadata())
 	if err != nil {
-		return nil, fmt.Errorf("read model %s: %w", path, err)
+		return md, arch, tok, fmt.Errorf("read model %s: %w", path, err)
 	}
-	return gf, nil
+	return gf.Metadata(), gf.Architecture(), gf.Tokenizer(), nil
 }
 
 // quantName returns the file type in llama-quantize's spelling: general.file_type when the

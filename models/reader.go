@@ -39,6 +39,10 @@ const (
 	maxKeptArray  = 1 << 16 // numeric arrays longer than this are checked but not kept
 )
 
+// keepStrings lists the string arrays whose values the parser keeps (the others are only
+// checked): the token list, because llama.cpp aborts on duplicate tokens.
+var keepStrings = map[string]bool{"tokenizer.ggml.tokens": true}
+
 // ggufValue is a parsed metadata value. Scalars are kept as uint64 / int64 / float64 / bool /
 // string; arrays keep their element type and length, and their values (in arr) only when
 // numeric and short.
@@ -52,8 +56,9 @@ type ggufValue struct {
 	elem    ggufType // arrays
 	n       uint64   // arrays: length
 	arr     []ggufValue
-	offset  int64 // where the value starts
-	skipped bool  // string or array too large to keep
+	strs    []string // string arrays read with keepStrings
+	offset  int64    // where the value starts
+	skipped bool     // string or array too large to keep
 }
 
 // ggufTensor is one parsed tensor info.
@@ -220,12 +225,27 @@ func (p *parser) value(t ggufType, key string) (*ggufValue, error) {
 				return nil, p.fail(at, "key %q: array of %d strings cannot fit in the %d bytes left", key, n, p.left())
 			}
 			what := "element of " + key
+			keep := keepStrings[key]
+			if keep {
+				v.strs = make([]string, 0, n)
+			}
 			for i := uint64(0); i < n; i++ {
-				if _, _, err := p.str(what, 0, false); err != nil {
+				lim := int64(0)
+				if keep {
+					lim = maxKeptString
+				}
+				s, skipped, err := p.str(what, lim, false)
+				if err != nil {
 					return nil, err
 				}
+				if keep {
+					if skipped {
+						return nil, p.fail(p.pos, "%s[%d] is longer than %d bytes", key, i, maxKeptString)
+					}
+					v.strs = append(v.strs, s)
+				}
 			}
-			v.skipped = true
+			v.skipped = !keep
 			return v, nil
 		}
 		es := uint64(elem.size())

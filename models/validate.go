@@ -60,6 +60,11 @@ func (h *ggufHeader) checkModel(path string) error {
 	if arch.s == "llama" {
 		return h.checkLlama(path)
 	}
+	// llama.cpp loads the vocabulary the same way for every architecture.
+	if _, ok := h.kv["tokenizer.ggml.model"]; ok {
+		_, err := h.checkTokenizer(path)
+		return err
+	}
 	return nil
 }
 
@@ -146,7 +151,7 @@ func (h *ggufHeader) checkLlama(path string) error {
 	} else if v.typ != tFloat32 {
 		return bad(v.offset, "llama.attention.layer_norm_rms_epsilon has type %s, want float32", v.typ)
 	}
-	headK, headV := embd/heads, embd/heads
+	headK, headV, rot := embd/heads, embd/heads, int64(-1)
 	for _, k := range []string{"llama.attention.key_length", "llama.attention.value_length", "llama.rope.dimension_count"} {
 		if _, ok := h.kv[k]; ok {
 			v, err := h.uintKey(path, k)
@@ -158,8 +163,17 @@ func (h *ggufHeader) checkLlama(path string) error {
 				headK = v
 			case "llama.attention.value_length":
 				headV = v
+			default:
+				rot = v
 			}
 		}
+	}
+	if headK <= 0 || headV <= 0 || headK > maxLlamaDim || headV > maxLlamaDim {
+		return bad(-1, "attention head sizes %d (keys) and %d (values) are out of range", headK, headV)
+	}
+	if rot >= 0 && rot != headK {
+		// llama-model.cpp: "invalid n_rot" for LLM_ARCH_LLAMA.
+		return bad(h.kv["llama.rope.dimension_count"].offset, "llama.rope.dimension_count = %d, want the head size %d", rot, headK)
 	}
 	nVocab, err := h.checkTokenizer(path)
 	if err != nil {
@@ -264,9 +278,12 @@ func (h *ggufHeader) checkTokenizer(path string) (int64, error) {
 		return 0, bad(model.offset, "tokenizer.ggml.model has type %s, want a short string", model.typ)
 	}
 	if model.s == "none" || model.s == "no_vocab" {
-		// A model without vocabulary: the output size comes from llama.vocab_size.
-		n, err := h.uintKey(path, "llama.vocab_size")
-		return n, err
+		// A model without vocabulary: the output size comes from <arch>.vocab_size.
+		arch := h.kv["general.architecture"].s
+		if _, ok := h.kv[arch+".vocab_size"]; !ok && arch != "llama" {
+			return 0, nil
+		}
+		return h.uintKey(path, arch+".vocab_size")
 	}
 	toks, ok := h.kv["tokenizer.ggml.tokens"]
 	if !ok {
@@ -277,6 +294,18 @@ func (h *ggufHeader) checkTokenizer(path string) (int64, error) {
 	}
 	if toks.n == 0 || toks.n > 1<<26 {
 		return 0, bad(toks.offset, "tokenizer.ggml.tokens has %d tokens", toks.n)
+	}
+	// llama-vocab.cpp asserts (aborts) that the token texts are unique, after renaming empty
+	// tokens "[EMPTY_<id>]".
+	seen := make(map[string]int, len(toks.strs))
+	for i, tok := range toks.strs {
+		if tok == "" {
+			tok = fmt.Sprintf("[EMPTY_%d]", i)
+		}
+		if j, dup := seen[tok]; dup {
+			return 0, bad(toks.offset, "tokenizer.ggml.tokens: tokens %d and %d are both %q", j, i, tok)
+		}
+		seen[tok] = i
 	}
 	for _, k := range []struct {
 		key  string
@@ -301,6 +330,10 @@ func (h *ggufHeader) checkTokenizer(path string) (int64, error) {
 		if m.typ != tArray || m.elem != tString {
 			return 0, bad(m.offset, "tokenizer.ggml.merges is not an array of strings")
 		}
+	}
+	if v, ok := h.kv["tokenizer.ggml.precompiled_charsmap"]; ok && (v.typ != tArray || v.elem == tString) {
+		// read with gguf_get_arr_data, which aborts on string arrays
+		return 0, bad(v.offset, "tokenizer.ggml.precompiled_charsmap is not an array of numbers")
 	}
 	if v, ok := h.kv["tokenizer.chat_template"]; ok && v.typ != tString {
 		return 0, bad(v.offset, "tokenizer.chat_template has type %s, want string", v.typ)

@@ -219,6 +219,26 @@ func TestValidateModelKeys(t *testing.T) {
 		{"token types too short", setKV("tokenizer.ggml.token_type", []int32{1}), nil, "1 entries"},
 		{"gpt2 without merges", setKV("tokenizer.ggml.model", "gpt2"), nil, "merges"},
 		{"chat template not a string", setKV("tokenizer.chat_template", uint32(3)), nil, "chat_template"},
+		{"duplicate token", func(m []kv) []kv {
+			m = setKV("tokenizer.ggml.tokens", nil)(m)
+			toks := bytesVocab(MinBytesVocab + 4).tokens
+			toks[263] = toks[262]
+			return append(m, kv{"tokenizer.ggml.tokens", toks})
+		}, nil, "tokens 262 and 263 are both"},
+		{"empty token colliding with its placeholder", func(m []kv) []kv {
+			m = setKV("tokenizer.ggml.tokens", nil)(m)
+			toks := bytesVocab(MinBytesVocab + 4).tokens
+			toks[262], toks[263] = "[EMPTY_263]", ""
+			return append(m, kv{"tokenizer.ggml.tokens", toks})
+		}, nil, "[EMPTY_263]"},
+		{"charsmap of strings", setKV("tokenizer.ggml.precompiled_charsmap", []string{"x"}), nil, "precompiled_charsmap"},
+		{"rope dimensions differ from head size", setKV("llama.rope.dimension_count", uint32(2)), nil, "rope.dimension_count = 2"},
+		{"other architecture: vocabulary still checked", func(m []kv) []kv {
+			return setKV("tokenizer.ggml.scores", []float32{0})(setKV("general.architecture", "qwen2")(m))
+		}, nil, "1 entries for 265 tokens"},
+		{"other architecture without vocabulary", func(m []kv) []kv {
+			return setKV("tokenizer.ggml.model", "none")(setKV("general.architecture", "qwen2")(m))
+		}, nil, ""},
 		{"missing attention tensor", nil, dropTensor("blk.0.attn_k.weight"), "missing tensor blk.0.attn_k.weight"},
 		{"missing output norm", nil, dropTensor("output_norm.weight"), "output_norm.weight"},
 		{"duplicate tensor", nil, func(ts []tensorSpec) []tensorSpec { return append(ts, ts[1]) }, "duplicate tensor name"},
@@ -297,6 +317,14 @@ func FuzzValidate(f *testing.F) {
 				t.Fatalf("error %v is not a *FormatError", err)
 			}
 			return
+		}
+		// Whatever Validate accepts, ReadInfo must summarise without panicking.
+		path := filepath.Join(t.TempDir(), "f.gguf")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadInfo(path); err != nil && !errors.Is(err, ErrInvalidModel) {
+			t.Logf("ReadInfo of an accepted file: %v", err)
 		}
 		if h.dataStart%h.alignment != 0 {
 			t.Fatalf("accepted a data section at %d, not %d-aligned", h.dataStart, h.alignment)
