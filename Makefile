@@ -72,8 +72,9 @@ bench-inference: build $(BENCHMODEL) ## Go engine vs a C reference loop on the b
 	bash scripts/bench-inference.sh $(BENCHMODEL)
 
 bench-solver: build ## nashd all-equilibria vs lrsnash on random games
-	$(GO) test -run '^$$' -bench BenchmarkLemkeHowson100 -benchtime 20x ./solver/
-	$(GO) run ./solver/cmd/benchlrs
+	$(GO) test -run '^$$' -bench BenchmarkLemkeHowson100 -benchtime 20x ./solver/bimatrix/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./solver/strategic/
+	$(GO) run ./solver/bimatrix/cmd/benchlrs
 
 bench-daemon: build $(BENCHMODEL) ## concurrent clients over the socket
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./daemon/bench/

@@ -22,6 +22,7 @@ type Normal struct {
 	strides    []int
 	nprof      int
 	pay        []*big.Rat // pay[k*n+i]: payoff of player i at profile k
+	scaled     *scaledCache
 }
 
 // NewNormal builds a game from player names, strategy labels and payoffs, where payoffs[k] is the
@@ -60,7 +61,7 @@ func newShape(players []string, strategies [][]string) (*Normal, error) {
 	if len(strategies) != len(players) {
 		return nil, fmt.Errorf("%w: %d strategy lists for %d players", ErrShape, len(strategies), len(players))
 	}
-	g := &Normal{players: append([]string(nil), players...), strides: make([]int, len(players))}
+	g := &Normal{players: append([]string(nil), players...), strides: make([]int, len(players)), scaled: new(scaledCache)}
 	nprof := 1
 	for i, s := range strategies {
 		if len(s) == 0 {
@@ -141,7 +142,7 @@ func (g *Normal) Rename(players []string, strategies [][]string) (*Normal, error
 			return nil, fmt.Errorf("%w: player %d has %d strategies, not %d", ErrShape, i+1, len(g.strategies[i]), len(strategies[i]))
 		}
 	}
-	h.pay = g.pay
+	h.pay, h.scaled = g.pay, g.scaled
 	return h, nil
 }
 

@@ -157,6 +157,9 @@ func TestPureEquilibriaRandom(t *testing.T) {
 	shapes := [][]int{{2, 2}, {3, 4}, {5, 5}, {2, 3, 2}, {3, 3, 3}, {2, 2, 2, 2}, {4, 1, 3}}
 	for trial := 0; trial < 200; trial++ {
 		g := randomGame(rng, shapes[trial%len(shapes)], int64(2+trial%5)) // small ranges: many ties
+		if trial%4 == 0 {
+			g = huge(g) // payoffs too large for the int64 fast path
+		}
 		got := PureEquilibria(g)
 		if want := naivePure(g); !equalSorted(got, want) {
 			t.Fatalf("trial %d: PureEquilibria = %v, naive %v", trial, got, want)
@@ -165,6 +168,55 @@ func TestPureEquilibriaRandom(t *testing.T) {
 			v, err := VerifyPure(g, g.Profile(k, nil))
 			if err != nil || !v.Equilibrium || v.MaxRegret().Sign() != 0 {
 				t.Fatalf("trial %d: equilibrium %d fails Verify: %+v %v", trial, k, v, err)
+			}
+		}
+	}
+}
+
+// huge returns g with every payoff multiplied by 10^30 and shifted by 1/7, so that
+// game.Normal.Scaled fails and the big.Rat code paths run.
+func huge(g *game.Normal) *game.Normal {
+	f := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(30), nil))
+	pay := make([][]*big.Rat, g.NumProfiles())
+	for k := range pay {
+		for _, x := range g.Payoffs(k) {
+			y := new(big.Rat).Mul(x, f)
+			pay[k] = append(pay[k], y.Add(y, big.NewRat(1, 7)))
+		}
+	}
+	h, err := game.NewNormal(g.Players(), g.AllStrategies(), pay)
+	if err != nil {
+		panic(err)
+	}
+	if _, ok := h.Scaled(); ok {
+		panic("huge game still fits int64")
+	}
+	return h
+}
+
+// TestVerifyPaths checks that the int64 and big.Rat paths of VerifyPure agree.
+func TestVerifyPaths(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	for trial := 0; trial < 50; trial++ {
+		g := randomGame(rng, []int{3, 2, 3}, 4)
+		h := huge(g)
+		if _, ok := g.Scaled(); !ok {
+			t.Fatal("small game does not fit int64")
+		}
+		for k := 0; k < g.NumProfiles(); k++ {
+			p := g.Profile(k, nil)
+			a, _ := VerifyPure(g, p)
+			b, _ := VerifyPure(h, p)
+			// mixed-path Verify (through StrategyValues) as a third opinion
+			c, _ := Verify(g, Pure(g, p))
+			if a.Equilibrium != b.Equilibrium || a.WelfareRank != b.WelfareRank || len(a.DominatedBy) != len(b.DominatedBy) ||
+				a.Equilibrium != c.Equilibrium || a.WelfareRank != c.WelfareRank || len(a.DominatedBy) != len(c.DominatedBy) {
+				t.Fatalf("trial %d profile %v: paths disagree: %+v / %+v / %+v", trial, p, a, b, c)
+			}
+			for i := range a.Regret {
+				if new(big.Rat).Mul(a.Regret[i], big.NewRat(1, 1)).Cmp(c.Regret[i]) != 0 {
+					t.Fatalf("regret differs")
+				}
 			}
 		}
 	}

@@ -97,26 +97,84 @@ func VerifyPure(g *game.Normal, p []int) (*Verdict, error) {
 	}
 	k := g.Index(p)
 	v := &Verdict{Payoffs: make([]*big.Rat, n), Regret: make([]*big.Rat, n), BestResponses: make([][]int, n)}
+	sc, scaled := g.Scaled()
 	for i := 0; i < n; i++ {
 		u := g.Payoff(k, i)
 		v.Payoffs[i] = new(big.Rat).Set(u)
 		st := g.Stride(i)
 		base := k - p[i]*st
-		best := u
-		for s := 0; s < g.NumStrategies(i); s++ {
-			if x := g.Payoff(base+s*st, i); x.Cmp(best) > 0 {
-				best = x
+		m := g.NumStrategies(i)
+		best := k
+		if scaled {
+			for s := 0; s < m; s++ {
+				if q := base + s*st; sc[q*n+i] > sc[best*n+i] {
+					best = q
+				}
+			}
+			for s := 0; s < m; s++ {
+				if sc[(base+s*st)*n+i] == sc[best*n+i] {
+					v.BestResponses[i] = append(v.BestResponses[i], s)
+				}
+			}
+		} else {
+			for s := 0; s < m; s++ {
+				if q := base + s*st; g.Payoff(q, i).Cmp(g.Payoff(best, i)) > 0 {
+					best = q
+				}
+			}
+			for s := 0; s < m; s++ {
+				if g.Payoff(base+s*st, i).Cmp(g.Payoff(best, i)) == 0 {
+					v.BestResponses[i] = append(v.BestResponses[i], s)
+				}
 			}
 		}
-		for s := 0; s < g.NumStrategies(i); s++ {
-			if g.Payoff(base+s*st, i).Cmp(best) == 0 {
-				v.BestResponses[i] = append(v.BestResponses[i], s)
-			}
-		}
-		v.Regret[i] = new(big.Rat).Sub(best, u)
+		v.Regret[i] = new(big.Rat).Sub(g.Payoff(best, i), u)
 	}
-	v.finish(g)
+	if scaled {
+		v.finishScaled(g, sc, k)
+	} else {
+		v.finish(g)
+	}
 	return v, nil
+}
+
+// finishScaled is finish for a pure profile k using the integer payoffs of game.Normal.Scaled.
+func (v *Verdict) finishScaled(g *game.Normal, sc []int64, k int) {
+	n := g.NumPlayers()
+	v.Equilibrium = true
+	for _, r := range v.Regret {
+		if r.Sign() != 0 {
+			v.Equilibrium = false
+		}
+	}
+	v.Welfare = new(big.Rat)
+	for _, u := range v.Payoffs {
+		v.Welfare.Add(v.Welfare, u)
+	}
+	var w0 int64
+	for i := 0; i < n; i++ {
+		w0 += sc[k*n+i]
+	}
+	v.WelfareRank = 1
+	for q := 0; q < g.NumProfiles(); q++ {
+		ge, gt := true, false
+		var w int64
+		for i := 0; i < n; i++ {
+			x, y := sc[q*n+i], sc[k*n+i]
+			w += x
+			if x < y {
+				ge = false
+			} else if x > y {
+				gt = true
+			}
+		}
+		if ge && gt {
+			v.DominatedBy = append(v.DominatedBy, q)
+		}
+		if w > w0 {
+			v.WelfareRank++
+		}
+	}
 }
 
 // finish fills Equilibrium, DominatedBy, Welfare and WelfareRank from Payoffs and Regret.
