@@ -9,10 +9,13 @@ import (
 )
 
 // MaxExponent bounds the decimal exponent accepted by [ParseRat] (1e400 is fine, 1e999999999
-// would allocate gigabytes); MaxDigits bounds the digits of one number.
+// would allocate gigabytes); MaxDigits bounds the digits of an integer or of each side of a
+// fraction, and MaxMantissa those of a decimal's mantissa, so that every value ParseRat accepts
+// has a canonical form (big.Rat.RatString) it accepts too.
 const (
 	MaxExponent = 400
-	MaxDigits   = 400
+	MaxDigits   = 1000
+	MaxMantissa = 500
 )
 
 // ErrSyntax reports a malformed number.
@@ -49,8 +52,8 @@ func ParseRat(s string) (*big.Rat, error) {
 	if (ip == "" && fp == "") || !digits(ip) || !digits(fp) || (hasDot && strings.ContainsAny(fp, "+-")) {
 		return nil, fmt.Errorf("%w %q", ErrSyntax, s)
 	}
-	if len(ip)+len(fp) > MaxDigits {
-		return nil, fmt.Errorf("%w %q (more than %d digits)", ErrSyntax, s, MaxDigits)
+	if len(ip)+len(fp) > MaxMantissa {
+		return nil, fmt.Errorf("%w %q (more than %d digits)", ErrSyntax, s, MaxMantissa)
 	}
 	e := 0
 	if exp != "" {
