@@ -17,6 +17,7 @@ import (
 
 	"github.com/nashd/nashd/daemon"
 	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/gamesolver"
 	"github.com/nashd/nashd/daemon/modelmgr"
 	"github.com/nashd/nashd/inference/engine"
 	"github.com/nashd/nashd/models"
@@ -134,7 +135,7 @@ func startDaemonIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions))
 	h.cancel = cancel
 	ready := make(chan string, 1)
 	opts := daemon.RunOptions{ConfigDir: dir, Socket: h.sock, LogOutput: h.logs, Load: loadEngine, Estimate: estimate,
-		Version: "test", Ready: func(s string) { ready <- s }}
+		Games: gamesolver.Backend{}, Version: "test", Ready: func(s string) { ready <- s }}
 	for _, f := range mutate {
 		f(&opts)
 	}
@@ -248,7 +249,7 @@ func (h *harness) waitFor(what string, limit time.Duration, cond func(daemon.Sta
 
 func (h *harness) waitReady() {
 	h.t.Helper()
-	h.waitFor("model ready", 60*time.Second, func(s daemon.StatusResponse) bool { return s.Model.State == "ready" })
+	h.waitFor("model ready", 60*time.Second, func(s daemon.StatusResponse) bool { return s.Model.State == "ready" || s.Model.State == "none" })
 }
 
 func (h *harness) chatBody(extra string) []byte {

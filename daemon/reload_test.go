@@ -27,7 +27,7 @@ func pricingWith(rate int) string {
 const fsnotifyLimit = time.Second
 
 func TestHotReload(t *testing.T) {
-	h := startDaemon(t, map[string]string{"pricing.toml": pricingWith(1), "games/pd.toml": "title = \"pd\"\n"})
+	h := startDaemon(t, map[string]string{"pricing.toml": pricingWith(1), "games/pd.toml": seedGame(t, "prisoner_dilemma")})
 	version := func(file string) func(daemon.StatusResponse) bool {
 		old := h.status().Config.Files[file].Version
 		return func(s daemon.StatusResponse) bool {
@@ -64,10 +64,10 @@ func TestHotReload(t *testing.T) {
 
 	t.Run("games file added and edited", func(t *testing.T) {
 		h := h.with(t)
-		writeFile(t, filepath.Join(h.dir, "games", "new.toml"), "title = \"new\"\n")
+		writeFile(t, filepath.Join(h.dir, "games", "new.toml"), seedGame(t, "stag_hunt"))
 		h.waitFor("new game", fsnotifyLimit, func(s daemon.StatusResponse) bool { return hasString(s.Games, "new") })
 		changed := version("games/pd.toml")
-		writeFile(t, filepath.Join(h.dir, "games", "pd.toml"), "title = \"pd2\"\n")
+		writeFile(t, filepath.Join(h.dir, "games", "pd.toml"), strings.Replace(seedGame(t, "prisoner_dilemma"), "[[3, 3], [0, 5]]", "[[4, 4], [0, 5]]", 1))
 		h.waitFor("game edit", fsnotifyLimit, changed)
 	})
 
@@ -161,6 +161,16 @@ func TestSIGHUPReload(t *testing.T) {
 	h.waitFor("SIGHUP reload", 5*time.Second, func(s daemon.StatusResponse) bool {
 		return s.Config.Reloads.Unchanged+s.Config.Reloads.OK > before.Unchanged+before.OK
 	})
+}
+
+// seedGame returns a game file of the seed suite in configs/games.
+func seedGame(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "configs", "games", name+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func hasString(list []string, s string) bool {

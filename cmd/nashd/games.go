@@ -1,6 +1,9 @@
 package main
 
-import "github.com/nashd/nashd/daemon"
+import (
+	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/gamesolver"
+)
 
-// gameBackend returns the solver behind /v1/games/solve.
-func gameBackend() daemon.GameBackend { return nil }
+// gameBackend returns the solver behind /v1/games/solve and games/*.toml.
+func gameBackend() daemon.GameBackend { return gamesolver.Backend{} }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // File names inside the config directory.
@@ -47,11 +49,15 @@ type Game struct {
 type GameParser func(file string, data []byte) (any, error)
 
 // OpaqueGame is the default GameParser: the file must be valid, non-empty TOML; the
-// value is the decoded map.
+// value is the decoded map. (The daemon uses the solver's strict parser instead.)
 func OpaqueGame(file string, data []byte) (any, error) {
 	var m map[string]any
-	if err := decodeStrict(file, data, &m); err != nil {
-		return nil, err
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d: %s", file, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %v", file, err)
 	}
 	if len(m) == 0 {
 		return nil, fmt.Errorf("%s: empty game file", file)

@@ -39,10 +39,11 @@ func decodeStrict(file string, data []byte, v any) error {
 				break
 			}
 		}
-		seen[s] = true
-		if parent {
+		if parent || seen[s] {
+			seen[s] = true
 			continue
 		}
+		seen[s] = true
 		msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %s", file, keyLine(data, k), s))
 	}
 	sort.Strings(msgs)
