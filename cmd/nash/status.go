@@ -88,4 +88,3 @@ func runStatus(c *client.Client, asJSON, wait bool, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "pricing: %s\ngames:   %v\n", st.Pricing, st.Games)
 	return nil
 }
-

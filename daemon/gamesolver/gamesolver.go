@@ -21,7 +21,9 @@ type Backend struct{}
 var _ daemon.GameBackend = Backend{}
 
 // ParseFile parses a games/*.toml file.
-func (Backend) ParseFile(file string, data []byte) (any, error) { return gamefile.ParseTOML(file, data) }
+func (Backend) ParseFile(file string, data []byte) (any, error) {
+	return gamefile.ParseTOML(file, data)
+}
 
 // ParseJSON parses a game given inline in a request.
 func (Backend) ParseJSON(data []byte) (any, error) { return gamefile.ParseJSON("game", data) }
