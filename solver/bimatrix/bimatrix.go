@@ -74,6 +74,9 @@ func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
 	var g big.Int
 	for _, row := range M {
 		for _, v := range row {
+			if v.IsInt() {
+				continue
+			}
 			d := v.Denom()
 			g.GCD(nil, nil, l, d)
 			l.Mul(l, d)
@@ -85,8 +88,11 @@ func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
 	for i, row := range M {
 		out[i] = make([]*big.Int, len(row))
 		for j, v := range row {
-			z := new(big.Int).Mul(v.Num(), l)
-			z.Quo(z, v.Denom())
+			z := new(big.Int).Set(v.Num())
+			if !l.IsInt64() || l.Int64() != 1 {
+				z.Mul(z, l)
+				z.Quo(z, v.Denom())
+			}
 			out[i][j] = z
 			if lo == nil || z.Cmp(lo) < 0 {
 				lo = z
@@ -95,22 +101,42 @@ func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
 	}
 	lo = new(big.Int).Set(lo)
 	g.SetInt64(0)
+	var g64 uint64 // the gcd while it and the entries fit in 64 bits
+	small := true
 	for _, row := range out {
 		for _, z := range row {
 			z.Sub(z, lo)
+			if small && z.IsUint64() {
+				g64 = gcd64(g64, z.Uint64())
+				continue
+			}
+			if small {
+				small = false
+				g.SetUint64(g64)
+			}
 			g.GCD(nil, nil, &g, z)
 		}
+	}
+	if small {
+		g.SetUint64(g64)
 	}
 	one := big.NewInt(1)
 	for _, row := range out {
 		for _, z := range row {
-			if g.Sign() > 0 {
+			if g.Sign() > 0 && !(g.IsInt64() && g.Int64() == 1) {
 				z.Quo(z, &g)
 			}
 			z.Add(z, one)
 		}
 	}
 	return out
+}
+
+func gcd64(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // Enumerate returns all extreme Nash equilibria of the bimatrix game (A, B), degenerate games

@@ -8,9 +8,7 @@ import (
 // partnerSolver finds, for a nondegenerate vertex x of P, the unique point y of Q whose tight
 // inequalities are the labels x lacks: y_j = 0 for the columns j that are not best responses to x,
 // and (Ay)_i = 1 for the rows i in the support of x. That is the square system A[R,S]·y_S = 1 with
-// R = supp(x) and S the best responses, solved by fraction-free Gauss–Jordan elimination (all
-// intermediate values are minors of A, Bareiss 1968): on exit every diagonal entry is det and the
-// last column holds Cramer's numerators det·y_S. y is an equilibrium partner when y_S ≥ 0 and
+// R = supp(x) and S the best responses, solved exactly by solveBareiss (fraction-free). y is an equilibrium partner when y_S ≥ 0 and
 // (Ay)_i ≤ 1 for the other rows.
 type partnerSolver struct {
 	q    *polytope // Q: M = A (m×n)
@@ -86,61 +84,14 @@ func (s *partnerSolver) solve128(k int) ([]*big.Rat, solveResult, bool) {
 		}
 		a[r*w+k] = i128{1, 0}
 	}
-	prev := newDivisor(i128{1, 0})
-	det := i128{1, 0}
-	for p := range k {
-		piv := -1
-		for r := p; r < k; r++ {
-			if !a[r*w+p].isZero() {
-				piv = r
-				break
-			}
-		}
-		if piv < 0 {
-			return nil, solveSingular, true
-		}
-		if piv != p {
-			for c := range w {
-				a[p*w+c], a[piv*w+c] = a[piv*w+c], a[p*w+c]
-			}
-		}
-		pv := a[p*w+p]
-		for r := range k {
-			if r == p {
-				continue
-			}
-			f := a[r*w+p]
-			for c := range w {
-				if c == p {
-					continue
-				}
-				v, ok := prev.bareiss(pv, a[r*w+c], f, a[p*w+c])
-				if !ok {
-					return nil, 0, false
-				}
-				a[r*w+c] = v
-			}
-			a[r*w+p] = i128{}
-		}
-		// Earlier pivot rows were scaled by pv/prev too; their diagonal becomes pv.
-		det = pv
-		if pv.neg() {
-			// keep the divisor positive: negate the pivot row (its equation is unchanged)
-			for c := range w {
-				a[p*w+c] = a[p*w+c].negate()
-			}
-			for r := range k {
-				if r != p {
-					for c := range w {
-						a[r*w+c] = a[r*w+c].negate()
-					}
-				}
-			}
-			det = pv.negate()
-		}
-		prev = newDivisor(det)
+	det, ok := solveBareiss(a, k, w)
+	if !ok {
+		return nil, 0, false
 	}
-	// Now a = det·I | det·y with det > 0.
+	if det.isZero() {
+		return nil, solveSingular, true
+	}
+	// Column k now holds det·y with det > 0.
 	for r := range k {
 		if a[r*w+k].neg() {
 			return nil, solvedInfeasible, true
@@ -156,7 +107,7 @@ func (s *partnerSolver) solve128(k int) ([]*big.Rat, solveResult, bool) {
 		}
 		var sum u256
 		for r, j := range s.cols {
-			sum = sum.add(mul(s.mi[i][j], a[r*w+k]))
+			sum.addMulSmall(s.mi[i][j], a[r*w+k])
 		}
 		if sum.cmpSigned(u256{det.lo, det.hi, 0, 0}) > 0 {
 			return nil, solvedInfeasible, true

@@ -175,6 +175,37 @@ func cmpProd(a, b, c, d i128) int {
 	return mul(a, b).cmpSigned(mul(c, d))
 }
 
+// addMul adds a·b to the two's complement 256-bit accumulator.
+func (acc *u256) addMul(a, b i128) {
+	if a.small() && b.small() {
+		hi, lo := mul64s(int64(a.lo), int64(b.lo))
+		ext := uint64(int64(hi) >> 63)
+		*acc = acc.add(u256{lo, hi, ext, ext})
+		return
+	}
+	*acc = acc.add(mul(a, b))
+}
+
+// addMulSmall adds a·b to the accumulator, for a small a (|a| < 2⁶²; all payoff entries are).
+func (acc *u256) addMulSmall(a, b i128) {
+	am, neg := int64(a.lo), b.neg()
+	if am < 0 {
+		am, neg = -am, !neg
+	}
+	bm := b
+	if b.neg() {
+		bm = b.negate()
+	}
+	h0, l0 := bits.Mul64(uint64(am), bm.lo)
+	h1, l1 := bits.Mul64(uint64(am), bm.hi)
+	mid, c := bits.Add64(h0, l1, 0)
+	p := u256{l0, mid, h1 + c, 0}
+	if neg {
+		p = p.negate()
+	}
+	*acc = acc.add(p)
+}
+
 // divisor holds what exact division by a positive D needs: D = 2^k·odd, the inverse of odd
 // modulo 2¹²⁸, and the bit length of D.
 type divisor struct {
@@ -449,4 +480,78 @@ func (t *tab128) pivot(r, c int) error {
 	t.det = p
 	t.swap(r, c)
 	return nil
+}
+
+func (a i128) bitLen() int {
+	m := a
+	if a.neg() {
+		m = a.negate()
+	}
+	if m.hi != 0 {
+		return 64 + bits.Len64(m.hi)
+	}
+	return bits.Len64(m.lo)
+}
+
+// solveBareiss solves G·X = R for the kk×w matrix [G | R] (row-major, w > kk): on return column
+// kk+x of row i holds D·X[i][x], with D = |det G| > 0 returned, by fraction-free Bareiss
+// elimination (every intermediate value is a minor, Bareiss 1968) and fraction-free back
+// substitution (exact divisions by the leading minors). The G part is destroyed. ok is false if a
+// value needs more than 120 bits; D is 0 if G is singular.
+func solveBareiss(a []i128, kk, w int) (det i128, ok bool) {
+	const limit = 120 // products of two values and sums of kk of them fit in 256 bits
+	prev := newDivisor(i128{1, 0})
+	det = i128{1, 0}
+	for p := range kk {
+		piv := -1
+		for r := p; r < kk; r++ {
+			if !a[r*w+p].isZero() {
+				piv = r
+				break
+			}
+		}
+		if piv < 0 {
+			return i128{}, true
+		}
+		if piv != p {
+			for c := p; c < w; c++ {
+				a[p*w+c], a[piv*w+c] = a[piv*w+c], a[p*w+c]
+			}
+		}
+		if a[p*w+p].neg() { // negate the pivot row: the divisors stay positive
+			for c := p; c < w; c++ {
+				a[p*w+c] = a[p*w+c].negate()
+			}
+		}
+		pv := a[p*w+p]
+		for r := p + 1; r < kk; r++ {
+			f := a[r*w+p]
+			for c := p + 1; c < w; c++ {
+				v, ok := prev.bareiss(pv, a[r*w+c], f, a[p*w+c])
+				if !ok || v.bitLen() > limit {
+					return i128{}, false
+				}
+				a[r*w+c] = v
+			}
+			a[r*w+p] = i128{}
+		}
+		det = pv
+		prev = newDivisor(pv)
+	}
+	// Back substitution: D·x_i = (D·c_i − Σ_{j>i} U[i][j]·(D·x_j)) / U[i][i].
+	for i := kk - 2; i >= 0; i-- {
+		dv := newDivisor(a[i*w+i])
+		for x := kk; x < w; x++ {
+			acc := mul(det, a[i*w+x])
+			for j := i + 1; j < kk; j++ {
+				acc = acc.sub(mul(a[i*w+j], a[j*w+x]))
+			}
+			v, ok := dv.quo256(acc)
+			if !ok || v.bitLen() > limit {
+				return i128{}, false
+			}
+			a[i*w+x] = v
+		}
+	}
+	return det, true
 }

@@ -73,6 +73,26 @@ func TestInt128Arithmetic(t *testing.T) {
 				t.Fatalf("p·a−f·b = %v, want %v (p=%v a=%v f=%v b=%v)", back, m, p, a, f, b)
 			}
 		}
+		if p.BitLen() < 62 {
+			var acc u256
+			acc.addMulSmall(toI128(t, p), toI128(t, a))
+			acc.addMulSmall(toI128(t, p), toI128(t, b))
+			want := new(big.Int).Add(a, b)
+			want.Mul(want, p)
+			m := new(big.Int).Abs(want)
+			u := acc
+			if want.Sign() < 0 {
+				u = u.negate()
+			}
+			back := new(big.Int)
+			for w := 3; w >= 0; w-- {
+				back.Lsh(back, 64)
+				back.Or(back, new(big.Int).SetUint64(u[w]))
+			}
+			if back.Cmp(m) != 0 {
+				t.Fatalf("addMulSmall: p·(a+b) = %v, want %v", back, m)
+			}
+		}
 		q := randBig(r, 1+r.IntN(126))
 		n := new(big.Int).Mul(q, d)
 		// n = 1·n − 0·0 through bareiss when n fits the operand range, else via quo256 directly.

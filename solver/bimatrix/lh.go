@@ -82,11 +82,11 @@ func LemkeHowsonContext(ctx context.Context, A, B [][]*big.Rat, missingLabel int
 	if missingLabel < 0 || missingLabel >= g.m+g.n {
 		return Equilibrium{}, fmt.Errorf("%w: %d, game has labels 0..%d", ErrLabel, missingLabel, g.m+g.n-1)
 	}
-	s, err := g.lemkeHowson(ctx, missingLabel)
+	x, y, err := g.lemkeHowsonRevised(ctx, missingLabel)
 	if err != nil {
 		return Equilibrium{}, err
 	}
-	return g.equilibrium(pointOf(s.tp), pointOf(s.tq)), nil
+	return g.equilibrium(x, y), nil
 }
 
 // lemkeHowson runs the path in 128-bit arithmetic and again in math/big if an entry overflows.

@@ -1,6 +1,7 @@
 package bimatrix
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/big"
@@ -108,6 +109,47 @@ func TestLemkeHowsonShapley(t *testing.T) {
 			if p.Cmp(third) != 0 {
 				t.Errorf("label %d: %s, want all 1/3", k, key(e.X, e.Y))
 				break
+			}
+		}
+	}
+}
+
+// TestLemkeHowsonRevisedMatchesTableau checks that the revised implementation (LemkeHowson) and
+// the tableau implementation (used by LemkeHowsonAll) end every path at the same equilibrium,
+// with 128-bit and with math/big arithmetic, degenerate games included.
+func TestLemkeHowsonRevisedMatchesTableau(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for i := range 150 {
+		m, n := 1+r.IntN(8), 1+r.IntN(8)
+		hi := []int64{1, 2, 3, 99, 1e15}[i%5]
+		A, B := randomGame(r, m, n, hi)
+		if hi == 1e15 { // entries beyond 64 bits: the math/big steps
+			for _, M := range [][][]*big.Rat{A, B} {
+				for _, row := range M {
+					for _, v := range row {
+						v.Mul(v, new(big.Rat).SetFloat64(1<<80))
+						v.Add(v, big.NewRat(r.Int64N(1e6), 1))
+					}
+				}
+			}
+		}
+		g, err := newGame(A, B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range m + n {
+			s, err := g.lemkeHowson(context.Background(), k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := g.equilibrium(pointOf(s.tp), pointOf(s.tq))
+			x, y, err := g.lemkeHowsonRevised(context.Background(), k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := g.equilibrium(x, y)
+			if eqKey(got) != eqKey(want) {
+				t.Errorf("%dx%d 0..%d label %d: revised %s, tableau %s", m, n, hi, k, key(got.X, got.Y), key(want.X, want.Y))
 			}
 		}
 	}
