@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/nashd/nashd/daemon"
 	"github.com/nashd/nashd/daemon/client"
 )
@@ -75,4 +77,80 @@ func readInput(args []string) (string, error) {
 		return strings.TrimSpace(string(b)), err
 	}
 	return strings.Join(args, " "), nil
+}
+
+// remoteSolve solves a game through the daemon's POST /v1/games/solve: game is a name from
+// the daemon's configs/games or a path to a .toml/.json game file (sent inline as JSON). It
+// prints the daemon's JSON answer. `nash solve --socket` is meant to call it.
+func remoteSolve(ctx context.Context, c *client.Client, game, method string, stdout io.Writer) error {
+	raw, err := gameArg(game)
+	if err != nil {
+		return err
+	}
+	out, err := c.Solve(ctx, raw, method)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}
+
+// gameArg turns a game name or a JSON game file into the "game" field of a solve request.
+// TOML files are parsed by the daemon only when configured, so a local TOML file is
+// converted to JSON by decoding it generically.
+func gameArg(game string) (json.RawMessage, error) {
+	if _, err := os.Stat(game); err != nil {
+		return json.Marshal(game) // a configured game's name
+	}
+	data, err := os.ReadFile(game)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(game, ".json") {
+		return data, nil
+	}
+	var m map[string]any
+	if _, err := toml.Decode(string(data), &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", game, err)
+	}
+	return json.Marshal(m)
+}
+
+func init() {
+	c := &command{name: "games solve", summary: "solve a game through the daemon (a configured game's name, or a game file)", usage: "NAME|FILE [--socket PATH] [--method M]"}
+	c.run = func(args []string, stdout, stderr io.Writer) error {
+		fs := newFlags(c, stderr)
+		sock := socketFlag(fs)
+		method := fs.String("method", "", "solver method (see nash solve --help); default: the solver's")
+		rest, err := parseInterspersed(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(rest) != 1 {
+			return fmt.Errorf("%w: want one game name or file", errUsage)
+		}
+		return remoteSolve(context.Background(), client.New(*sock), rest[0], *method, stdout)
+	}
+	register(c)
+	l := &command{name: "games", summary: "list the games the daemon has loaded from configs/games", usage: "[--socket PATH]"}
+	l.run = func(args []string, stdout, stderr io.Writer) error {
+		fs := newFlags(l, stderr)
+		sock := socketFlag(fs)
+		rest, err := parseInterspersed(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return fmt.Errorf("%w: unexpected argument %q (did you mean 'nash games solve'?)", errUsage, rest[0])
+		}
+		st, err := client.New(*sock).Status(context.Background())
+		if err != nil {
+			return err
+		}
+		for _, g := range st.Games {
+			fmt.Fprintln(stdout, g)
+		}
+		return nil
+	}
+	register(l)
 }
