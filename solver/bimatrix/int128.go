@@ -368,14 +368,6 @@ func (t *tab128) value(r int) *big.Rat {
 	return new(big.Rat).SetFrac(t.t[r*t.cols+t.cols-1].big(), t.det.big())
 }
 
-func (t *tab128) clone() tableau {
-	c := *t
-	c.dict = t.dict.clone()
-	c.t = append([]i128(nil), t.t...)
-	c.ties = nil
-	return &c
-}
-
 // colEntry returns the entry in row i of variable v's column in the full tableau.
 func (t *tab128) colEntry(i, v int) i128 {
 	w := t.where[v]

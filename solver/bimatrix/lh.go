@@ -2,66 +2,9 @@ package bimatrix
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 )
-
-// lhState is a pair of bases of P and Q (tableaux tp and tq).
-type lhState struct{ tp, tq tableau }
-
-// varOf returns the variable of polytope p carrying label l (P's variables are numbered by label;
-// Q's are y_0..y_{n-1} then the row slacks).
-func varOf(p *polytope, l int) int {
-	for v, lv := range p.label {
-		if lv == l {
-			return v
-		}
-	}
-	panic("bimatrix: no variable with label")
-}
-
-// walk follows the Lemke–Howson path from s dropping label k: the variable with label k enters in
-// the polytope where it is nonbasic, and the duplicate label leaving one polytope enters in the
-// other, until label k leaves. Every ratio test is lexicographic, so the path is that of the
-// perturbed, nondegenerate game and terminates.
-func (s lhState) walk(ctx context.Context, k int) error {
-	cur, other := s.tp, s.tq
-	if s.tp.base().where[varOf(s.tp.base().p, k)] >= 0 {
-		cur, other = s.tq, s.tp // label k is basic in P: it enters in Q
-	}
-	enter := k
-	for steps := 1; ; steps++ {
-		if steps%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		d := cur.base()
-		w := d.where[varOf(d.p, enter)]
-		if w >= 0 {
-			return fmt.Errorf("bimatrix: Lemke–Howson: label %d is basic (internal error)", enter)
-		}
-		c := -w - 1
-		r := cur.lexMinRatio(c)
-		if r < 0 {
-			return fmt.Errorf("bimatrix: Lemke–Howson: unbounded ray (internal error)")
-		}
-		leave := d.p.label[d.basic[r]]
-		if err := cur.pivot(r, c); err != nil {
-			return err
-		}
-		if leave == k {
-			return nil
-		}
-		enter = leave
-		cur, other = other, cur
-	}
-}
-
-func (g *game) lhStart(wide bool) lhState {
-	return lhState{newTableau(g.polytopeP(), wide), newTableau(g.polytopeQ(), wide)}
-}
 
 // LemkeHowson returns the equilibrium at the end of the Lemke–Howson path that starts at the
 // artificial equilibrium (0, 0) by dropping missingLabel: labels 0..m-1 are the row player's
@@ -82,22 +25,11 @@ func LemkeHowsonContext(ctx context.Context, A, B [][]*big.Rat, missingLabel int
 	if missingLabel < 0 || missingLabel >= g.m+g.n {
 		return Equilibrium{}, fmt.Errorf("%w: %d, game has labels 0..%d", ErrLabel, missingLabel, g.m+g.n-1)
 	}
-	x, y, err := g.lemkeHowsonRevised(ctx, missingLabel)
-	if err != nil {
+	s := g.newLHPair()
+	if err := s.walk(ctx, missingLabel); err != nil {
 		return Equilibrium{}, err
 	}
-	return g.equilibrium(x, y), nil
-}
-
-// lemkeHowson runs the path in 128-bit arithmetic and again in math/big if an entry overflows.
-func (g *game) lemkeHowson(ctx context.Context, k int) (lhState, error) {
-	s := g.lhStart(false)
-	err := s.walk(ctx, k)
-	if errors.Is(err, errOverflow) {
-		s = g.lhStart(true)
-		err = s.walk(ctx, k)
-	}
-	return s, err
+	return g.equilibrium(s.sp.point(), s.sq.point()), nil
 }
 
 // LemkeHowsonAll returns the distinct equilibria found by Lemke–Howson paths: from the artificial
@@ -115,10 +47,7 @@ func LemkeHowsonAllContext(ctx context.Context, A, B [][]*big.Rat) ([]Equilibriu
 	if err != nil {
 		return nil, err
 	}
-	out, err := g.lemkeHowsonAll(ctx, false)
-	if errors.Is(err, errOverflow) {
-		out, err = g.lemkeHowsonAll(ctx, true)
-	}
+	out, err := g.lemkeHowsonAll(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -126,28 +55,27 @@ func LemkeHowsonAllContext(ctx context.Context, A, B [][]*big.Rat) ([]Equilibriu
 	return out, nil
 }
 
-func (g *game) lemkeHowsonAll(ctx context.Context, wide bool) ([]Equilibrium, error) {
-	start := g.lhStart(wide)
-	type basisPair [2]string
-	seen := map[basisPair]bool{{start.tp.base().basisKey(), start.tq.base().basisKey()}: true}
+func (g *game) lemkeHowsonAll(ctx context.Context) ([]Equilibrium, error) {
+	start := g.newLHPair()
+	seen := map[string]bool{start.key(): true}
 	points := map[string]bool{}
 	var out []Equilibrium
-	queue := []lhState{start}
+	queue := []*lhPair{start}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
 		for k := range g.m + g.n {
-			t := lhState{s.tp.clone(), s.tq.clone()}
+			t := s.clone()
 			if err := t.walk(ctx, k); err != nil {
 				return nil, err
 			}
-			key := basisPair{t.tp.base().basisKey(), t.tq.base().basisKey()}
+			key := t.key()
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
 			queue = append(queue, t)
-			e := g.equilibrium(pointOf(t.tp), pointOf(t.tq))
+			e := g.equilibrium(t.sp.point(), t.sq.point())
 			if pk := eqKey(e); !points[pk] {
 				points[pk] = true
 				out = append(out, e)

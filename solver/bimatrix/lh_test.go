@@ -143,11 +143,11 @@ func TestLemkeHowsonRevisedMatchesTableau(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := g.equilibrium(pointOf(s.tp), pointOf(s.tq))
-			x, y, err := g.lemkeHowsonRevised(context.Background(), k)
-			if err != nil {
+			rs := g.newLHPair()
+			if err := rs.walk(context.Background(), k); err != nil {
 				t.Fatal(err)
 			}
-			got := g.equilibrium(x, y)
+			got := g.equilibrium(rs.sp.point(), rs.sq.point())
 			if eqKey(got) != eqKey(want) {
 				t.Errorf("%dx%d 0..%d label %d: revised %s, tableau %s", m, n, hi, k, key(got.X, got.Y), key(want.X, want.Y))
 			}

@@ -539,38 +539,73 @@ func (s *lhSide) point() []*big.Rat {
 	return z
 }
 
-// lemkeHowsonRevised follows the Lemke–Howson path dropping label k (see walk) in revised form.
-func (g *game) lemkeHowsonRevised(ctx context.Context, k int) (x, y []*big.Rat, err error) {
-	P, Q := g.polytopeP(), g.polytopeQ()
-	sp, sq := newLHSide(P), newLHSide(Q)
-	// Variable of each label in each polytope.
-	varP := func(l int) int { return l }
-	varQ := func(l int) int {
-		if l < g.m {
-			return g.n + l
-		}
-		return l - g.m
+// lhPair is a pair of bases of P and Q on a Lemke–Howson path.
+type lhPair struct {
+	m, n   int
+	sp, sq *lhSide
+}
+
+func (g *game) newLHPair() *lhPair {
+	return &lhPair{m: g.m, n: g.n, sp: newLHSide(g.polytopeP()), sq: newLHSide(g.polytopeQ())}
+}
+
+// varP and varQ return the variable carrying label l in P and in Q.
+func (s *lhPair) varP(l int) int { return l }
+func (s *lhPair) varQ(l int) int {
+	if l < s.m {
+		return s.n + l
 	}
-	cur, other := sp, sq
-	curVar, otherVar := varP, varQ
-	if k >= g.m {
-		cur, other = sq, sp
-		curVar, otherVar = varQ, varP
+	return l - s.m
+}
+
+func (s *lhPair) clone() *lhPair {
+	c := func(x *lhSide) *lhSide {
+		return &lhSide{p: x.p, mi: x.mi, basicX: slices.Clone(x.basicX), tight: slices.Clone(x.tight),
+			pos: slices.Clone(x.pos), basic: slices.Clone(x.basic)}
+	}
+	return &lhPair{m: s.m, n: s.n, sp: c(s.sp), sq: c(s.sq)}
+}
+
+// key identifies the pair of bases.
+func (s *lhPair) key() string {
+	b := make([]byte, 0, len(s.sp.basic)+len(s.sq.basic))
+	for _, x := range [][]bool{s.sp.basic, s.sq.basic} {
+		for _, v := range x {
+			if v {
+				b = append(b, '1')
+			} else {
+				b = append(b, '0')
+			}
+		}
+	}
+	return string(b)
+}
+
+// walk follows the Lemke–Howson path from s dropping label k: the variable with label k enters in
+// the polytope where it is nonbasic, and the duplicate label leaving one polytope enters in the
+// other, until label k leaves. Every ratio test is lexicographic, so the path is that of the
+// perturbed, nondegenerate game and terminates.
+func (s *lhPair) walk(ctx context.Context, k int) error {
+	cur, other := s.sp, s.sq
+	curVar, otherVar := s.varP, s.varQ
+	if s.sp.basic[s.varP(k)] { // label k is basic in P: it enters in Q
+		cur, other = s.sq, s.sp
+		curVar, otherVar = s.varQ, s.varP
 	}
 	enter := k
 	for steps := 1; ; steps++ {
 		if steps%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		w, err := cur.step(curVar(enter))
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		leave := cur.p.label[w]
 		if leave == k {
-			return sp.point(), sq.point(), nil
+			return nil
 		}
 		enter = leave
 		cur, other = other, cur

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math/big"
 	"math/bits"
-	"slices"
 )
 
 // labelSet is a set of labels (or of tableau variables) 0..127.
@@ -193,8 +192,6 @@ type tableau interface {
 	rhsZero(r int) bool
 	// value returns the value of the basic variable of row r, rhs_r / D.
 	value(r int) *big.Rat
-	// clone returns an independent copy.
-	clone() tableau
 }
 
 // labels returns the label set of the vertex of the current basis: nonbasic variables and basic
@@ -327,41 +324,4 @@ func (t *bigTableau) pivot(r, c int) error {
 
 func (t *bigTableau) value(r int) *big.Rat {
 	return new(big.Rat).SetFrac(&t.t[r*t.cols+t.cols-1], &t.det)
-}
-
-func (t *bigTableau) clone() tableau {
-	c := &bigTableau{dict: t.dict.clone(), cols: t.cols, t: make([]big.Int, len(t.t))}
-	for i := range t.t {
-		c.t[i].Set(&t.t[i])
-	}
-	c.det.Set(&t.det)
-	return c
-}
-
-func (t *dict) clone() dict {
-	return dict{p: t.p, basic: slices.Clone(t.basic), nonbasic: slices.Clone(t.nonbasic),
-		where: slices.Clone(t.where), key: t.key, keyed: t.keyed}
-}
-
-// basisKey returns the set of basic variables as a string (for any number of variables).
-func (t *dict) basisKey() string {
-	b := make([]byte, (len(t.where)+7)/8)
-	for _, v := range t.basic {
-		b[v/8] |= 1 << (v % 8)
-	}
-	return string(b)
-}
-
-// point returns the current basic solution: the structural variables' values.
-func pointOf(t tableau) []*big.Rat {
-	d := t.base()
-	z := make([]*big.Rat, d.p.d)
-	for j := range z {
-		if r := d.where[j]; r >= 0 {
-			z[j] = t.value(r)
-		} else {
-			z[j] = new(big.Rat)
-		}
-	}
-	return z
 }
