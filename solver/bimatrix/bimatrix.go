@@ -33,8 +33,10 @@ const MaxStrategies = 128
 type game struct {
 	m, n int
 	a, b [][]*big.Rat // the original payoffs
-	ai   [][]*big.Int // A after a positive affine map: integers ≥ 1
-	bi   [][]*big.Int // B likewise
+	// A and B after a positive affine map: integers ≥ 1, in int64 (ai64, bi64) when every entry
+	// is below 2⁶², else in math/big (ai, bi).
+	ai, bi     [][]*big.Int
+	ai64, bi64 [][]int64
 }
 
 // newGame validates (A, B) and builds the integer payoffs.
@@ -63,13 +65,20 @@ func newGame(A, B [][]*big.Rat) (*game, error) {
 			}
 		}
 	}
-	return &game{m: m, n: n, a: A, b: B, ai: positiveIntegers(A), bi: positiveIntegers(B)}, nil
+	g := &game{m: m, n: n, a: A, b: B}
+	g.ai, g.ai64 = positiveIntegers(A)
+	g.bi, g.bi64 = positiveIntegers(B)
+	return g, nil
 }
 
 // positiveIntegers maps M by the positive affine transformation z ↦ (L·z - min)/g + 1, where L is
 // the least common multiple of the denominators and g the gcd of the shifted entries, giving
 // integers ≥ 1 as small as such a map allows. Best responses, hence equilibria, are unchanged.
-func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
+// The result is in int64 if every entry is below 2⁶² (then the big result is nil), else in math/big.
+func positiveIntegers(M [][]*big.Rat) ([][]*big.Int, [][]int64) {
+	if out, ok := positiveInt64(M); ok {
+		return nil, out
+	}
 	l := big.NewInt(1)
 	var g big.Int
 	for _, row := range M {
@@ -129,7 +138,43 @@ func positiveIntegers(M [][]*big.Rat) [][]*big.Int {
 			z.Add(z, one)
 		}
 	}
-	return out
+	return out, nil
+}
+
+// positiveInt64 is positiveIntegers for integer payoffs with |v| < 2⁶⁰.
+func positiveInt64(M [][]*big.Rat) ([][]int64, bool) {
+	const lim = 1 << 60
+	lo := int64(lim)
+	for _, row := range M {
+		for _, v := range row {
+			if !v.IsInt() || !v.Num().IsInt64() {
+				return nil, false
+			}
+			x := v.Num().Int64()
+			if x >= lim || x <= -lim {
+				return nil, false
+			}
+			lo = min(lo, x)
+		}
+	}
+	out := make([][]int64, len(M))
+	var g uint64
+	for i, row := range M {
+		out[i] = make([]int64, len(row))
+		for j, v := range row {
+			out[i][j] = v.Num().Int64() - lo
+			g = gcd64(g, uint64(out[i][j]))
+		}
+	}
+	for _, row := range out {
+		for j := range row {
+			if g > 1 {
+				row[j] /= int64(g)
+			}
+			row[j]++
+		}
+	}
+	return out, true
 }
 
 func gcd64(a, b uint64) uint64 {

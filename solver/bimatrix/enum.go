@@ -162,6 +162,9 @@ func (g *game) transpose() *game {
 		return out
 	}
 	tri := func(M [][]*big.Int) [][]*big.Int {
+		if M == nil {
+			return nil
+		}
 		out := make([][]*big.Int, len(M[0]))
 		for j := range out {
 			out[j] = make([]*big.Int, len(M))
@@ -171,5 +174,18 @@ func (g *game) transpose() *game {
 		}
 		return out
 	}
-	return &game{m: g.n, n: g.m, a: tr(g.b), b: tr(g.a), ai: tri(g.bi), bi: tri(g.ai)}
+	tr64 := func(M [][]int64) [][]int64 {
+		if M == nil {
+			return nil
+		}
+		out := make([][]int64, len(M[0]))
+		for j := range out {
+			out[j] = make([]int64, len(M))
+			for i := range M {
+				out[j][i] = M[i][j]
+			}
+		}
+		return out
+	}
+	return &game{m: g.n, n: g.m, a: tr(g.b), b: tr(g.a), ai: tri(g.bi), bi: tri(g.ai), ai64: tr64(g.bi64), bi64: tr64(g.ai64)}
 }

@@ -55,18 +55,7 @@ func (s *partnerSolver) partner(need labelSet, m int) ([]*big.Rat, solveResult) 
 }
 
 func newPartnerSolver(q *polytope) *partnerSolver {
-	s := &partnerSolver{q: q, mi: make([][]i128, q.k)}
-	for i, row := range q.M {
-		s.mi[i] = make([]i128, len(row))
-		for j, v := range row {
-			var ok bool
-			if s.mi[i][j], ok = i128FromBig(v); !ok {
-				s.mi = nil
-				return s
-			}
-		}
-	}
-	return s
+	return &partnerSolver{q: q, mi: matrix128(q)}
 }
 
 func (s *partnerSolver) solve128(k int) ([]*big.Rat, solveResult, bool) {
@@ -140,7 +129,7 @@ func (s *partnerSolver) solveBig(k int) ([]*big.Rat, solveResult) {
 	for r, i := range s.rows {
 		rows[r] = make([]*big.Rat, k+1)
 		for c, j := range s.cols {
-			rows[r][c] = new(big.Rat).SetInt(s.q.M[i][j])
+			rows[r][c] = s.q.rat(i, j)
 		}
 		rows[r][k] = big.NewRat(1, 1)
 	}
@@ -190,7 +179,7 @@ func (s *partnerSolver) solveBig(k int) ([]*big.Rat, solveResult) {
 		}
 		var sum big.Rat
 		for _, j := range s.cols {
-			sum.Add(&sum, t.Mul(new(big.Rat).SetInt(s.q.M[i][j]), y[j]))
+			sum.Add(&sum, t.Mul(s.q.rat(i, j), y[j]))
 		}
 		if sum.Cmp(one) > 0 {
 			return nil, solvedInfeasible

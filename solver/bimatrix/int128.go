@@ -347,13 +347,12 @@ type tab128 struct {
 
 func newTab128(p *polytope) (tableau, bool) {
 	t := &tab128{dict: newDict(p), cols: p.d + 1, t: make([]i128, p.k*(p.d+1)), det: i128{1, 0}}
+	if p.m64 == nil {
+		return nil, false
+	}
 	for i := range p.k {
 		for j := range p.d {
-			v, ok := i128FromBig(p.M[i][j])
-			if !ok {
-				return nil, false
-			}
-			t.t[i*t.cols+j] = v
+			t.t[i*t.cols+j] = i128From64(p.m64[i][j])
 		}
 		t.t[i*t.cols+p.d] = i128{1, 0}
 	}
@@ -546,4 +545,20 @@ func solveBareiss(a []i128, kk, w int) (det i128, ok bool) {
 		}
 	}
 	return det, true
+}
+
+// matrix128 returns p's constraint matrix in 128 bits, or nil if it is not held in int64.
+func matrix128(p *polytope) [][]i128 {
+	if p.m64 == nil {
+		return nil
+	}
+	out := make([][]i128, p.k)
+	flat := make([]i128, p.k*p.d)
+	for i, row := range p.m64 {
+		out[i] = flat[i*p.d : (i+1)*p.d]
+		for j, v := range row {
+			out[i][j] = i128From64(v)
+		}
+	}
+	return out
 }

@@ -43,20 +43,10 @@ type lhCand struct {
 }
 
 func newLHSide(p *polytope) *lhSide {
-	s := &lhSide{p: p, pos: make([]int, p.k), basic: make([]bool, p.d+p.k), mi: make([][]i128, p.k)}
+	s := &lhSide{p: p, pos: make([]int, p.k), basic: make([]bool, p.d+p.k), mi: matrix128(p)}
 	for j := range s.pos {
 		s.pos[j] = -1
 		s.basic[p.d+j] = true
-	}
-	for i, row := range p.M {
-		s.mi[i] = make([]i128, len(row))
-		for j, v := range row {
-			var ok bool
-			if s.mi[i][j], ok = i128FromBig(v); !ok {
-				s.mi = nil
-				return s
-			}
-		}
 	}
 	return s
 }
@@ -337,7 +327,7 @@ func (s *lhSide) lexTies128(det i128) (int, bool) {
 func (s *lhSide) leavingBig(e int) int {
 	d := s.p.d
 	kk := len(s.basicX)
-	M := s.p.M
+	M := s.p.M()
 	fill := func(extra int, col func(r, x int) int64) [][]big.Int {
 		a := make([][]big.Int, kk)
 		for r, c := range s.tight {
@@ -508,7 +498,7 @@ func (s *lhSide) point() []*big.Rat {
 	for r, c := range s.tight {
 		rows[r] = make([]*big.Rat, kk+1)
 		for q, v := range s.basicX {
-			rows[r][q] = new(big.Rat).SetInt(s.p.M[c][v])
+			rows[r][q] = s.p.rat(c, v)
 		}
 		rows[r][kk] = big.NewRat(1, 1)
 	}

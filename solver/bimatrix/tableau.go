@@ -35,18 +35,52 @@ func fullSet(n int) labelSet {
 // (indices d..d+k-1); label maps a variable to its game label.
 type polytope struct {
 	d, k  int
-	M     [][]*big.Int
+	m64   [][]int64    // M if every entry is below 2⁶², else nil
+	mBig  [][]*big.Int // M in math/big; built from m64 on first use (M)
 	label []int
 	zero  labelSet // labels of the structural variables (the vertex z = 0), if m+n ≤ MaxStrategies
 }
 
+// M returns the constraint matrix in math/big.
+func (p *polytope) M() [][]*big.Int {
+	if p.mBig == nil {
+		p.mBig = make([][]*big.Int, p.k)
+		for i, row := range p.m64 {
+			p.mBig[i] = make([]*big.Int, p.d)
+			for j, v := range row {
+				p.mBig[i][j] = big.NewInt(v)
+			}
+		}
+	}
+	return p.mBig
+}
+
+// rat returns M[i][j] as a new rational.
+func (p *polytope) rat(i, j int) *big.Rat {
+	if p.m64 != nil {
+		return new(big.Rat).SetInt64(p.m64[i][j])
+	}
+	return new(big.Rat).SetInt(p.mBig[i][j])
+}
+
 // polytopeP is P = {x ≥ 0 : Bᵀx ≤ 1} (x_i has label i, the slack of column j label m+j).
 func (g *game) polytopeP() *polytope {
-	p := &polytope{d: g.m, k: g.n, M: make([][]*big.Int, g.n), label: make([]int, g.m+g.n)}
-	for j := range g.n {
-		p.M[j] = make([]*big.Int, g.m)
-		for i := range g.m {
-			p.M[j][i] = g.bi[i][j]
+	p := &polytope{d: g.m, k: g.n, label: make([]int, g.m+g.n)}
+	if g.bi64 != nil {
+		p.m64 = make([][]int64, g.n)
+		for j := range g.n {
+			p.m64[j] = make([]int64, g.m)
+			for i := range g.m {
+				p.m64[j][i] = g.bi64[i][j]
+			}
+		}
+	} else {
+		p.mBig = make([][]*big.Int, g.n)
+		for j := range g.n {
+			p.mBig[j] = make([]*big.Int, g.m)
+			for i := range g.m {
+				p.mBig[j][i] = g.bi[i][j]
+			}
 		}
 	}
 	for v := range p.label {
@@ -60,7 +94,7 @@ func (g *game) polytopeP() *polytope {
 
 // polytopeQ is Q = {y ≥ 0 : Ay ≤ 1} (y_j has label m+j, the slack of row i label i).
 func (g *game) polytopeQ() *polytope {
-	p := &polytope{d: g.n, k: g.m, M: g.ai, label: make([]int, g.m+g.n)}
+	p := &polytope{d: g.n, k: g.m, m64: g.ai64, mBig: g.ai, label: make([]int, g.m+g.n)}
 	for j := range g.n {
 		p.label[j] = g.m + j
 		if g.m+g.n <= MaxStrategies {
@@ -92,7 +126,7 @@ func (p *polytope) point(labels labelSet) []*big.Rat {
 		}
 		row := make([]*big.Rat, len(free)+1)
 		for c, j := range free {
-			row[c] = new(big.Rat).SetInt(p.M[i][j])
+			row[c] = p.rat(i, j)
 		}
 		row[len(free)] = big.NewRat(1, 1)
 		rows = append(rows, row)
@@ -223,9 +257,10 @@ type bigTableau struct {
 
 func newBigTableau(p *polytope) *bigTableau {
 	t := &bigTableau{dict: newDict(p), cols: p.d + 1, t: make([]big.Int, p.k*(p.d+1))}
+	M := p.M()
 	for i := range p.k {
 		for j := range p.d {
-			t.t[i*t.cols+j].Set(p.M[i][j])
+			t.t[i*t.cols+j].Set(M[i][j])
 		}
 		t.t[i*t.cols+p.d].SetInt64(1)
 	}
