@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ func decodeStrict(file string, data []byte, v any) error {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return fmt.Errorf("%s:%d: %s", file, pe.Position.Line, pe.Message)
+		}
+		if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s:%s: %s: %s", file, m[1], m[2], m[3])
 		}
 		return fmt.Errorf("%s: %v", file, err)
 	}
@@ -49,6 +53,9 @@ func decodeStrict(file string, data []byte, v any) error {
 	sort.Strings(msgs)
 	return errors.New(strings.Join(msgs, "; "))
 }
+
+// typeErr matches BurntSushi/toml's type errors, which carry the line only in the message.
+var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
 
 // keyLine finds the line on which key k is defined in TOML data, by tracking table headers
 // and key/value lines. It returns 0 when the key cannot be located (an inline table, say).

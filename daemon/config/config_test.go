@@ -1,0 +1,201 @@
+package config
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestShippedConfigs loads the documented examples in configs/.
+func TestShippedConfigs(t *testing.T) {
+	s, err := Load("../../configs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Models.Default == "" || s.DefaultSpec() == nil || !s.DefaultSpec().Fallback {
+		t.Errorf("shipped models.toml: %+v", s.Models)
+	}
+	if s.Daemon.Server.SocketMode != "0600" || s.Daemon.Reasoning.SelectionRule != "welfare" {
+		t.Errorf("shipped nashd.toml: %+v", s.Daemon)
+	}
+	if c, ok := s.Pricing.Cost("AQ"); !ok || c <= 0 {
+		t.Errorf("pricing cost of AQ = %v, %v", c, ok)
+	}
+}
+
+func TestDefaultsWithoutFiles(t *testing.T) {
+	s, err := Load(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DefaultSpec() != nil || s.Daemon.Inference.Slots != 2 || s.Pricing.Payer != "user" || s.PricingVersion() != "pricing.toml@builtin" {
+		t.Errorf("defaults: %+v", s)
+	}
+}
+
+func TestStrictErrors(t *testing.T) {
+	tests := []struct {
+		file, content, want string
+	}{
+		{"nashd.toml", "[server]\nsocket = \"x\"\nbogus = 1\n", "nashd.toml:3: unknown key server.bogus"},
+		{"nashd.toml", "[serve]\nsocket = 1\n", "nashd.toml:1: unknown key serve"},
+		{"nashd.toml", "[inference]\nslots = \"two\"\n", "nashd.toml:2: inference.slots: incompatible types"},
+		{"nashd.toml", "[inference]\nslots = 0\n", "inference.slots: 0 outside"},
+		{"nashd.toml", "[server]\nsocket_mode = \"0400\"\n", "socket_mode"},
+		{"nashd.toml", "[server]\nsocket_mode = \"rw\"\n", "socket_mode"},
+		{"nashd.toml", "[server]\ntcp = \"0.0.0.0:80\"\n", "not a loopback"},
+		{"nashd.toml", "[server]\ntcp = \"127.0.0.1:80\"\nallowed_uids = [1]\n", "allowed_uids"},
+		{"nashd.toml", "[server]\nrequest_timeout = \"soon\"\n", "invalid duration"},
+		{"nashd.toml", "[log]\nformat = \"xml\"\n", "log.format"},
+		{"nashd.toml", "[log]\nlevel = \"loud\"\n", "log.level"},
+		{"nashd.toml", "[reasoning]\nselection_rule = \"max\"\n", "selection_rule"},
+		{"nashd.toml", "[reasoning]\nmismatch_policy = \"ignore\"\n", "mismatch_policy"},
+		{"nashd.toml", "[server\n", "nashd.toml:2: expected"},
+		{"models.toml", "default = \"a\"\n", "default: \"a\" is not"},
+		{"models.toml", "[models.a]\npath = \"x\"\n", "default: missing"},
+		{"models.toml", "default = \"a\"\n[models.a]\n", "models.a.path: missing"},
+		{"models.toml", "default = \"a\"\n[models.a]\npath = \"x\"\ngpu = 3\n", "models.toml:4: unknown key models.a.gpu"},
+		{"models.toml", "default = \"a\"\n[models.a]\npath = \"x\"\ncontext = 8\n", "models.a.context"},
+		{"models.toml", "default = \"default\"\n[models.default]\npath = \"x\"\n", "reserved"},
+		{"pricing.toml", "payer = \"bank\"\n", "payer"},
+		{"pricing.toml", "rate = -1.0\n", "rate"},
+		{"pricing.toml", "[expected_completion_tokens]\nDA = -5\n", "expected_completion_tokens.DA"},
+		{"pricing.toml", "[expected_completion_tokens]\n\"D A\" = 5\n", "bad strategy id"},
+		{"pricing.toml", "price = 3\n", "pricing.toml:1: unknown key price"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, tc.file, tc.content)
+			_, err := Load(dir, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load(%s = %q) error %v, want it to contain %q", tc.file, tc.content, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSpecMerge(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "nashd.toml", "[inference]\nthreads = 3\ncontext_size = 1024\nslots = 4\n")
+	write(t, dir, "models.toml", "default = \"a\"\n[models.a]\npath = \"m/a.gguf\"\nslots = 1\n")
+	s, err := Load(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := s.DefaultSpec()
+	want := Spec{Name: "a", Path: filepath.Join(s.Dir, "m/a.gguf"), ContextSize: 1024, BatchSize: 512, Threads: 3, Slots: 1}
+	if *sp != want {
+		t.Errorf("spec %+v, want %+v", *sp, want)
+	}
+}
+
+// TestReloadAtomic: a bad file in a reload leaves every file's old version in force.
+func TestReloadAtomic(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "pricing.toml", "rate = 1.0\n")
+	write(t, dir, "nashd.toml", "[inference]\nslots = 2\n")
+	st, err := Open(dir, StoreOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := st.Current()
+	write(t, dir, "pricing.toml", "rate = 2.0\n")            // valid change
+	write(t, dir, "nashd.toml", "[inference]\nslots = -1\n") // invalid
+	if changed, err := st.Reload("test"); changed || err == nil {
+		t.Fatalf("Reload = %v, %v; want rejection", changed, err)
+	}
+	if st.Current() != old || st.Current().Pricing.Rate != 1 {
+		t.Fatal("half-applied: pricing changed although nashd.toml was invalid")
+	}
+	if e := st.Errors(); e["nashd.toml"] == "" || e["pricing.toml"] != "" {
+		t.Errorf("errors %v", e)
+	}
+	write(t, dir, "nashd.toml", "[inference]\nslots = 3\n")
+	if changed, err := st.Reload("test"); !changed || err != nil {
+		t.Fatalf("Reload = %v, %v", changed, err)
+	}
+	cur := st.Current()
+	if cur.Pricing.Rate != 2 || cur.Daemon.Inference.Slots != 3 || cur.Generation != old.Generation+1 || len(st.Errors()) != 0 {
+		t.Errorf("after the fix: %+v errors %v", cur, st.Errors())
+	}
+	if changed, _ := st.Reload("test"); changed {
+		t.Error("a reload without edits changed the config")
+	}
+	if s := st.Stats(); s.OK != 1 || s.Failed != 1 || s.Unchanged != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestPollFallback: with inotify unable to see a change (here: only the poll runs because
+// the watcher's debounce is irrelevant), the stat poll still reloads.
+func TestPollFallback(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "pricing.toml", "rate = 1.0\n")
+	st, err := Open(dir, StoreOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fingerprint(dir)
+	write(t, dir, "pricing.toml", "rate = 5.0\n")
+	if fingerprint(dir) == old {
+		t.Fatal("fingerprint missed a content change")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reloaded := make(chan struct{}, 8)
+	go st.Watch(ctx, WatchOptions{Poll: 50 * time.Millisecond, Reloaded: func(bool, error) { reloaded <- struct{}{} }})
+	// Write again after the watcher started; either fsnotify or the poll reloads.
+	time.Sleep(20 * time.Millisecond)
+	write(t, dir, "pricing.toml", "rate = 6.0\n")
+	deadline := time.After(5 * time.Second)
+	for st.Current().Pricing.Rate != 6 {
+		select {
+		case <-reloaded:
+		case <-deadline:
+			t.Fatalf("rate %v after 5s", st.Current().Pricing.Rate)
+		}
+	}
+}
+
+func TestKeyLine(t *testing.T) {
+	data := []byte("a = 1\n[t]\nb = 2\n# c\n[u.v]\n\"w\" = 3\n")
+	for key, want := range map[string]int{"a": 1, "t": 2, "t.b": 3, "u.v": 5, "u.v.w": 6, "zz": 0} {
+		if got := keyLine(data, splitKey(key)); got != want {
+			t.Errorf("keyLine(%s) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+func FuzzLoadFiles(f *testing.F) {
+	for _, s := range []string{"[server]\nsocket = \"x\"\n", "default = \"a\"\n[models.a]\npath = \"p\"\n", "payer = \"user\"\n[expected_completion_tokens]\nDA = 1\n", "[[x]]\n", "a.b.c = 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		files := map[string][]byte{DaemonFile: []byte(content), ModelsFile: []byte(content), PricingFile: []byte(content), "games/g.toml": []byte(content)}
+		s, errs := parse("/nonexistent", files, nil)
+		if len(errs) == 0 {
+			if err := s.Daemon.Validate(); err != nil {
+				t.Fatalf("accepted an invalid nashd.toml: %v", err)
+			}
+		}
+	})
+}
