@@ -348,3 +348,24 @@ func TestEnumerateGambitGames(t *testing.T) {
 		}
 	}
 }
+
+func TestEnumerateContextCancelled(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	A, B := randomGame(r, 12, 12, 99)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := EnumerateContext(ctx, A, B); !errors.Is(err, context.Canceled) {
+		t.Errorf("EnumerateContext(cancelled) err = %v, want context.Canceled", err)
+	}
+}
+
+func TestEnumerateTooLarge(t *testing.T) {
+	A := make([][]*big.Rat, 1)
+	A[0] = make([]*big.Rat, MaxStrategies)
+	for j := range A[0] {
+		A[0][j] = big.NewRat(int64(j), 1)
+	}
+	if _, err := Enumerate(A, A); !errors.Is(err, ErrShape) {
+		t.Errorf("1×%d game: err = %v, want ErrShape", MaxStrategies, err)
+	}
+}
