@@ -112,6 +112,12 @@ func TestChatTemplate(t *testing.T) {
 }
 
 func generate(t *testing.T, c *Context, sp SamplerParams, prompt string, n int) []int32 {
+	out, _ := generateCount(t, c, sp, prompt, n)
+	return out
+}
+
+// generateCount also returns how many tokens needed the grammar's vocabulary pass.
+func generateCount(t *testing.T, c *Context, sp SamplerParams, prompt string, n int) ([]int32, int) {
 	t.Helper()
 	m := c.Model()
 	s, err := NewSampler(m, sp)
@@ -151,7 +157,7 @@ func generate(t *testing.T, c *Context, sp SamplerParams, prompt string, n int) 
 			t.Fatal(err)
 		}
 	}
-	return out
+	return out, s.FullPasses
 }
 
 func TestDecodeSampleDeterministic(t *testing.T) {
@@ -233,5 +239,49 @@ func TestBadModelFiles(t *testing.T) {
 	}
 	if _, err := LoadModel(filepath.Join(dir, "missing"), ModelParams{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
+	}
+}
+
+// TestSmartGrammarExact checks that the smart grammar path (sample without the grammar, check
+// one token, prefilter by first byte, chunked filtering) picks exactly the token the naive
+// path (grammar over the whole vocabulary, then the chain) picks, for greedy decoding, whose
+// result does not depend on how many random draws were made.
+func TestSmartGrammarExact(t *testing.T) {
+	m := tinyModel(t)
+	c, err := NewContext(m, ContextParams{NCtx: 256, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	grammars := []string{
+		`root ::= "{\"action\": \"" ("DA" | "CQ" | "AQ") "\", \"payoff\": " [0-9] "." [0-9] "}"`,
+		`root ::= [a-z]+ (" " [a-z]+){0,5} "."`,
+		`root ::= ("é" | "日本" | "ü") [0-9]{1,3} "✓"`,
+		`root ::= "the" (" game" | " payoff" | " Nash")* "."`,
+	}
+	passes, total := 0, 0
+	defer func() {
+		// The comparison means something only if the unconstrained pick was often rejected.
+		if passes < total/4 {
+			t.Errorf("only %d of %d tokens took the grammar's fallback path", passes, total)
+		}
+	}()
+	for _, g := range grammars {
+		for _, prompt := range []string{"the game", "payoff matrix", "x"} {
+			smart, np := generateCount(t, c, SamplerParams{Grammar: g}, prompt, 40)
+			passes += np
+			total += len(smart)
+			naive := generate(t, c, SamplerParams{Grammar: g, NaiveGrammar: true}, prompt, 40)
+			if !slicesEqual(smart, naive) {
+				t.Errorf("grammar %q prompt %q: smart %v, naive %v", g, prompt, smart, naive)
+			}
+			pen := SamplerParams{Grammar: g, RepeatPenalty: 1.3}
+			smart = generate(t, c, pen, prompt, 40)
+			pen.NaiveGrammar = true
+			naive = generate(t, c, pen, prompt, 40)
+			if !slicesEqual(smart, naive) {
+				t.Errorf("grammar %q prompt %q with penalty: smart %v, naive %v", g, prompt, smart, naive)
+			}
+		}
 	}
 }

@@ -29,6 +29,7 @@ type Model struct {
 	mu    sync.Mutex // guards Close
 	p     *C.struct_llama_model
 	vocab *C.struct_llama_vocab
+	index *C.nash_vocab_index // tokens by first byte, for grammar sampling; nil if vocab-only
 	path  string
 }
 
@@ -52,7 +53,12 @@ func LoadModel(path string, p ModelParams) (*Model, error) {
 	if m == nil {
 		return nil, fmt.Errorf("load model %s: %w", path, cError("load model", cerr, nil, mark))
 	}
-	return &Model{p: m, vocab: C.llama_model_get_vocab(m), path: path}, nil
+	ix := C.nash_vocab_index_new(m, &cerr)
+	if ix == nil {
+		C.llama_model_free(m)
+		return nil, fmt.Errorf("load model %s: %w", path, cError("index vocabulary", cerr, nil, mark))
+	}
+	return &Model{p: m, vocab: C.llama_model_get_vocab(m), index: ix, path: path}, nil
 }
 
 // Close frees the model. It is safe to call more than once; contexts created from the model
@@ -61,8 +67,9 @@ func (m *Model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.p != nil {
+		C.nash_vocab_index_free(m.index)
 		C.llama_model_free(m.p)
-		m.p, m.vocab = nil, nil
+		m.p, m.vocab, m.index = nil, nil, nil
 	}
 	return nil
 }

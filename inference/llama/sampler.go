@@ -21,6 +21,10 @@ type SamplerParams struct {
 	RepeatLastN   int     // 0: 64
 	Seed          uint32
 	Grammar       string // GBNF with a "root" rule; "" = unconstrained
+	// NaiveGrammar applies the grammar to the whole vocabulary before every draw, as a
+	// grammar sampler inside a llama.cpp chain does: the slow reference the smart path is
+	// tested and benchmarked against.
+	NaiveGrammar bool
 }
 
 // Sampler picks tokens from a context's logits: penalties, then top-k, top-p, min-p,
@@ -49,6 +53,7 @@ func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 		repeat_penalty: C.float(sp.RepeatPenalty),
 		repeat_last_n:  C.int32_t(sp.RepeatLastN),
 		seed:           C.uint32_t(sp.Seed),
+		naive_grammar:  C.bool(sp.NaiveGrammar),
 	}
 	var cg *C.char
 	if sp.Grammar != "" {
@@ -58,7 +63,7 @@ func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 	var bad C.int
 	var cerr *C.char
 	mark := logMark()
-	s := C.nash_sampler_new(m.p, cp, cg, &bad, &cerr)
+	s := C.nash_sampler_new(m.p, m.index, cp, cg, &bad, &cerr)
 	if s == nil {
 		var sentinel error
 		if bad != 0 {

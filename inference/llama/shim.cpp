@@ -144,15 +144,55 @@ int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **
 
 
 
+struct nash_vocab_index {
+    std::vector<llama_token> by_first[256]; // non-EOG tokens with a non-empty piece, by first byte
+    std::vector<llama_token> eog;           // end-of-generation tokens
+    llama_token single[128];                // a token whose piece is exactly this ASCII byte, or -1
+};
+
+nash_vocab_index *nash_vocab_index_new(const struct llama_model *model, char **err) {
+    NASH_GUARD(err, nullptr, {
+        const llama_vocab *vocab = llama_model_get_vocab(model);
+        const int32_t n = llama_vocab_n_tokens(vocab);
+        auto *ix = new nash_vocab_index();
+        for (auto &t : ix->single) t = -1;
+        std::vector<char> buf(256);
+        for (llama_token t = 0; t < n; t++) {
+            if (llama_vocab_is_eog(vocab, t)) {
+                ix->eog.push_back(t);
+                continue;
+            }
+            // special = true: the pieces llama.cpp's grammar matches against.
+            int32_t k = llama_token_to_piece(vocab, t, buf.data(), (int32_t)buf.size(), 0, true);
+            if (k < 0) {
+                buf.resize(-k);
+                k = llama_token_to_piece(vocab, t, buf.data(), (int32_t)buf.size(), 0, true);
+            }
+            if (k <= 0 || buf[0] == 0) continue; // the grammar rejects empty pieces
+            uint8_t b = (uint8_t)buf[0];
+            ix->by_first[b].push_back(t);
+            if (k == 1 && b < 128 && ix->single[b] < 0) ix->single[b] = t;
+        }
+        return ix;
+    })
+}
+
+void nash_vocab_index_free(nash_vocab_index *ix) { delete ix; }
+
 struct nash_sampler {
     const llama_vocab *vocab = nullptr;
+    const nash_vocab_index *index = nullptr;
     llama_sampler *pre = nullptr;   // penalties (applied before anything else)
     llama_sampler *post = nullptr;  // top-k, top-p, min-p, temperature, dist / greedy
     llama_sampler *grammar = nullptr;
     int32_t n_vocab = 0;
+    bool naive = false; // filter the whole vocabulary with the grammar every token
     int32_t keep = 0; // tokens the post chain can possibly pick from: 1 (greedy), top_k, or 0 (all)
+    int utf8_need = 0; // continuation bytes the accepted text still lacks
     std::vector<llama_token_data> cur;
+    std::vector<llama_token_data> cand;
     std::vector<llama_token_data> valid;
+    std::vector<char> piece;
 
     ~nash_sampler() {
         if (pre) llama_sampler_free(pre);
@@ -166,13 +206,37 @@ struct nash_sampler {
             cur[i] = llama_token_data{i, logits[i], 0.0f};
         }
     }
+
+    // track follows the UTF-8 state of the accepted text, so the first-byte prefilter is
+    // used only where a token's first byte starts a character.
+    void track(llama_token tok) {
+        if (piece.size() < 256) piece.resize(256);
+        int32_t k = llama_token_to_piece(vocab, tok, piece.data(), (int32_t)piece.size(), 0, true);
+        for (int32_t i = 0; i < k; i++) {
+            uint8_t c = (uint8_t)piece[i];
+            if (utf8_need > 0 && (c & 0xC0) == 0x80) {
+                utf8_need--;
+            } else if (c >= 0xF0 && c < 0xF8) {
+                utf8_need = 3;
+            } else if (c >= 0xE0 && c < 0xF0) {
+                utf8_need = 2;
+            } else if (c >= 0xC0 && c < 0xE0) {
+                utf8_need = 1;
+            } else {
+                utf8_need = 0;
+            }
+        }
+    }
 };
 
-nash_sampler *nash_sampler_new(const struct llama_model *model, nash_sampler_params p,
-                               const char *grammar, int *bad_grammar, char **err) {
+nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab_index *index,
+                               nash_sampler_params p, const char *grammar, int *bad_grammar,
+                               char **err) {
     NASH_GUARD(err, nullptr, {
         auto *s = new nash_sampler();
         s->vocab = llama_model_get_vocab(model);
+        s->index = index;
+        s->naive = p.naive_grammar;
         s->n_vocab = llama_vocab_n_tokens(s->vocab);
         llama_sampler_chain_params cp = llama_sampler_chain_default_params();
         cp.no_perf = true;
@@ -223,11 +287,43 @@ static bool grammar_allows(nash_sampler *s, llama_token tok) {
     return std::isfinite(one.logit);
 }
 
+// prefilter replaces s->cur (indexed by token id) with the tokens whose first byte the grammar
+// can accept next, plus the end-of-generation tokens. A token whose first character the
+// grammar rejects is rejected as a whole, so nothing allowed is lost. Single-byte ASCII tokens
+// probe which first bytes are allowed; non-ASCII first bytes and bytes without a probe token
+// are kept. Skipped while the accepted text ends inside a UTF-8 character.
+static void prefilter(nash_sampler *s) {
+    const nash_vocab_index *ix = s->index;
+    if (!ix || s->utf8_need > 0) return;
+    llama_token_data probe[128];
+    uint8_t probe_byte[128];
+    int np = 0;
+    for (int b = 0; b < 128; b++) {
+        if (ix->single[b] >= 0) {
+            probe_byte[np] = (uint8_t)b;
+            probe[np++] = llama_token_data{ix->single[b], 0.0f, 0.0f};
+        }
+    }
+    llama_token_data_array arr = {probe, (size_t)np, -1, false};
+    llama_sampler_apply(s->grammar, &arr);
+    bool allowed[256];
+    for (int b = 0; b < 256; b++) allowed[b] = b >= 128 || ix->single[b] < 0;
+    for (int i = 0; i < np; i++) {
+        if (std::isfinite(probe[i].logit)) allowed[probe_byte[i]] = true;
+    }
+    s->cand.clear();
+    for (int b = 0; b < 256; b++) {
+        if (!allowed[b]) continue;
+        for (llama_token t : ix->by_first[b]) s->cand.push_back(s->cur[t]);
+    }
+    for (llama_token t : ix->eog) s->cand.push_back(s->cur[t]);
+    s->cur.swap(s->cand);
+}
+
 // grammar_filter leaves in s->valid the grammar-allowed tokens of s->cur that the post chain
 // could pick. When the post chain keeps only the top `keep` tokens (greedy, top-k), it visits
 // s->cur in descending-logit chunks and stops as soon as `keep` allowed tokens are found: every
-// later token has a lower logit than all of them, so the result equals filtering the whole
-// vocabulary. Otherwise it filters the whole vocabulary.
+// later token has a lower logit than all of them, so the result equals filtering all of s->cur.
 static void grammar_filter(nash_sampler *s) {
     auto &cur = s->cur;
     s->valid.clear();
@@ -261,17 +357,26 @@ llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int3
         s->fill(logits);
         llama_token_data_array arr = {s->cur.data(), s->cur.size(), -1, false};
         llama_sampler_apply(s->pre, &arr);
-        std::vector<llama_token_data> saved;
-        if (s->grammar) saved = s->cur; // penalised logits, for the fallback pass
+        if (s->grammar && s->naive) {
+            if (full_pass) *full_pass = 1;
+            llama_sampler_apply(s->grammar, &arr);
+        }
         llama_sampler_apply(s->post, &arr);
         if (arr.selected < 0 || arr.selected >= (int64_t)arr.size) {
             set_err(err, "sampler selected no token");
             return -1;
         }
         llama_token id = arr.data[arr.selected].id;
-        if (s->grammar && !grammar_allows(s, id)) {
+        if (s->naive && s->grammar && !std::isfinite(arr.data[arr.selected].logit)) {
+            set_err(err, "the grammar allows no token here");
+            return -1;
+        }
+        if (s->grammar && !s->naive && !grammar_allows(s, id)) {
             if (full_pass) *full_pass = 1;
-            s->cur.swap(saved);
+            s->fill(logits); // again: the post chain reordered and truncated cur
+            llama_token_data_array again = {s->cur.data(), s->cur.size(), -1, false};
+            llama_sampler_apply(s->pre, &again);
+            prefilter(s);
             grammar_filter(s);
             if (s->valid.empty()) {
                 set_err(err, "the grammar allows no token here");
@@ -285,7 +390,10 @@ llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int3
             }
             id = va.data[va.selected].id;
         }
-        if (s->grammar) llama_sampler_accept(s->grammar, id);
+        if (s->grammar) {
+            llama_sampler_accept(s->grammar, id);
+            s->track(id);
+        }
         llama_sampler_accept(s->pre, id);
         llama_sampler_accept(s->post, id);
         return id;

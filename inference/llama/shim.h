@@ -60,6 +60,7 @@ typedef struct nash_sampler_params {
     float repeat_penalty; // <= 0 or == 1: off
     int32_t repeat_last_n;
     uint32_t seed;
+    bool naive_grammar; // apply the grammar to the whole vocabulary every token (tests, benchmarks)
 } nash_sampler_params;
 
 // nash_sampler is a sampler chain plus an optional grammar, sampled the way llama.cpp's
@@ -67,9 +68,17 @@ typedef struct nash_sampler_params {
 // that token, and the whole vocabulary goes through the grammar only when it is rejected.
 typedef struct nash_sampler nash_sampler;
 
+// nash_vocab_index groups a vocabulary's tokens by the first byte of their text, for the
+// grammar prefilter. Built once per model.
+typedef struct nash_vocab_index nash_vocab_index;
+nash_vocab_index *nash_vocab_index_new(const struct llama_model *model, char **err);
+void nash_vocab_index_free(nash_vocab_index *ix);
+
 // nash_sampler_new returns a sampler, or NULL with *err (an invalid grammar sets *bad_grammar).
-nash_sampler *nash_sampler_new(const struct llama_model *model, nash_sampler_params p,
-                               const char *grammar, int *bad_grammar, char **err);
+// index (may be NULL) must outlive the sampler.
+nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab_index *index,
+                               nash_sampler_params p, const char *grammar, int *bad_grammar,
+                               char **err);
 void nash_sampler_free(nash_sampler *s);
 
 // nash_sampler_sample samples from the logits of batch output idx and accepts the token into

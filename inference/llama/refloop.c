@@ -1,0 +1,87 @@
+// refloop.c: the reference loop nashd's engine is benchmarked against (scripts/bench-inference.sh).
+// It is deliberately the plainest use of llama.h, the call sequence of llama.cpp's
+// examples/simple: tokenize, decode the prompt, then sample and decode one token at a time.
+// Compiled into the same package as the binding, it links exactly the same libllama build.
+
+#include "refloop.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llama.h>
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int nash_ref_run(const char *model_path, const char *prompt, int n_gen, int threads, int n_ctx,
+                 nash_ref_result *out) {
+    memset(out, 0, sizeof(*out));
+    struct llama_model_params mp = llama_model_default_params();
+    struct llama_model *model = llama_model_load_from_file(model_path, mp);
+    if (!model) {
+        snprintf(out->err, sizeof(out->err), "load %s failed", model_path);
+        return 1;
+    }
+    const struct llama_vocab *vocab = llama_model_get_vocab(model);
+    int rc = 1;
+    struct llama_context *ctx = NULL;
+    struct llama_sampler *smpl = NULL;
+    int len = (int)strlen(prompt);
+    llama_token *toks = malloc(sizeof(llama_token) * (len + 8));
+    int n = llama_tokenize(vocab, prompt, len, toks, len + 8, true, true);
+    if (n <= 0) {
+        snprintf(out->err, sizeof(out->err), "tokenize failed (%d)", n);
+        goto done;
+    }
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = 512;
+    cp.n_ubatch = 512;
+    cp.n_threads = threads;
+    cp.n_threads_batch = threads;
+    cp.no_perf = true;
+    ctx = llama_init_from_model(model, cp);
+    if (!ctx) {
+        snprintf(out->err, sizeof(out->err), "context init failed");
+        goto done;
+    }
+    struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
+    sp.no_perf = true;
+    smpl = llama_sampler_chain_init(sp);
+    llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+
+    double t0 = now_ms();
+    if (llama_decode(ctx, llama_batch_get_one(toks, n)) != 0) {
+        snprintf(out->err, sizeof(out->err), "prompt decode failed");
+        goto done;
+    }
+    double t1 = now_ms();
+    out->prompt_n = n;
+    out->prompt_ms = t1 - t0;
+    double t2 = t1;
+    for (int i = 0; i < n_gen; i++) {
+        llama_token tok = llama_sampler_sample(smpl, ctx, -1); // also accepts tok
+        out->gen_n++;
+        t2 = now_ms();
+        if (llama_vocab_is_eog(vocab, tok) || i == n_gen - 1) {
+            break;
+        }
+        if (llama_decode(ctx, llama_batch_get_one(&tok, 1)) != 0) {
+            snprintf(out->err, sizeof(out->err), "decode failed at token %d", i);
+            goto done;
+        }
+    }
+    out->gen_ms = t2 - t1;
+    rc = 0;
+done:
+    if (smpl) llama_sampler_free(smpl);
+    if (ctx) llama_free(ctx);
+    llama_model_free(model);
+    free(toks);
+    return rc;
+}
