@@ -369,3 +369,66 @@ func TestEnumerateTooLarge(t *testing.T) {
 		t.Errorf("1×%d game: err = %v, want ErrShape", MaxStrategies, err)
 	}
 }
+
+// TestEnumerateVsLrsnashStructured covers structured degenerate games: duplicated and constant
+// rows and columns, coordination games (2ⁿ−1 equilibria), zero-sum and identical-interest games,
+// and games with one player indifferent everywhere.
+func TestEnumerateVsLrsnashStructured(t *testing.T) {
+	needLrs(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	clone := func(M [][]*big.Rat) [][]*big.Rat {
+		out := make([][]*big.Rat, len(M))
+		for i, row := range M {
+			out[i] = make([]*big.Rat, len(row))
+			for j, v := range row {
+				out[i][j] = new(big.Rat).Set(v)
+			}
+		}
+		return out
+	}
+	for i := range 60 {
+		m, n := 2+r.IntN(5), 2+r.IntN(5)
+		A, B := randomGame(r, m, n, []int64{1, 2, 5}[i%3])
+		var name string
+		switch i % 6 {
+		case 0: // duplicate a row of both matrices and a column of both
+			name = "duplicates"
+			for _, M := range [][][]*big.Rat{A, B} {
+				M[m-1] = clone(M[:1])[0]
+				for _, row := range M {
+					row[n-1] = new(big.Rat).Set(row[0])
+				}
+			}
+		case 1: // constant column payoffs for the column player
+			name = "constant B"
+			for _, row := range B {
+				for j := range row {
+					row[j] = big.NewRat(2, 1)
+				}
+			}
+		case 2: // coordination game on the diagonal
+			name = "coordination"
+			n = m
+			A, B = randomGame(r, m, m, 0)
+			for k := range m {
+				A[k][k] = big.NewRat(int64(1+r.IntN(3)), 1)
+				B[k][k] = big.NewRat(int64(1+r.IntN(3)), 1)
+			}
+		case 3:
+			name = "zero-sum"
+			B = neg(A)
+		case 4:
+			name = "identical interests"
+			B = clone(A)
+		case 5: // fractions with a common row
+			name = "fractions"
+			for _, row := range A {
+				for j := range row {
+					row[j] = new(big.Rat).Quo(row[j], big.NewRat(int64(1+r.IntN(4)), 1))
+				}
+			}
+			A[0] = clone(A[1:2])[0]
+		}
+		compareLrs(t, fmt.Sprintf("%s %dx%d #%d", name, m, n, i), A, B)
+	}
+}
