@@ -48,7 +48,7 @@ func GenerateQuantized(path string, s Spec, quant string, q Quantizer) (err erro
 			os.Remove(dst.Name())
 		}
 	}()
-	if err = Generate(src.Name(), s); err != nil {
+	if err = generate(src.Name(), s, false); err != nil {
 		return err
 	}
 	if err = q(src.Name(), dst.Name(), quant); err != nil {

@@ -115,7 +115,11 @@ func metadata(s Spec, v *vocab) []kv {
 // file appears atomically: it is written to a temporary file in the same folder, synced and
 // renamed, so a reader never sees a partial model. Weights are streamed (the bench model
 // never sits in memory). An invalid spec gives an error wrapping [ErrSpec].
-func Generate(path string, s Spec) (err error) {
+func Generate(path string, s Spec) error { return generate(path, s, true) }
+
+// generate is Generate; sync=false skips fsync, for temporary files that are read back at
+// once and deleted (the bench model's F16 source is 1 GB).
+func generate(path string, s Spec, sync bool) (err error) {
 	s, err = s.withDefaults()
 	if err != nil {
 		return err
@@ -143,8 +147,10 @@ func Generate(path string, s Spec) (err error) {
 	if err = writeModel(tmp, s, v); err != nil {
 		return fmt.Errorf("generate %s: %w", path, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("generate %s: %w", path, err)
+	if sync {
+		if err = tmp.Sync(); err != nil {
+			return fmt.Errorf("generate %s: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("generate %s: %w", path, err)
