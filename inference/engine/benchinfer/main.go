@@ -199,6 +199,9 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 	}
 	fmt.Printf("grammar_ratio=%.3f (constrained ÷ unconstrained time per token; median %.2f vs %.2f ms)\n",
 		median(gCons)/median(gFree), median(gCons), median(gFree))
+	if err := naiveGrammar(model, ps[1], nGen, threads, nCtx, min(reps, 3)); err != nil {
+		return err
+	}
 
 	if sweep != "" {
 		for _, f := range strings.Split(sweep, ",") {
@@ -225,6 +228,82 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 	}
 	fmt.Printf("generation_ratio=%.3f\n", eGen/rGen)
 	fmt.Printf("prompt_ratio=%.3f\n", ePrompt/rPrompt)
+	return nil
+}
+
+// naiveGrammar times the binding's generation loop with no grammar, the smart grammar path
+// and the naive one (the grammar over the whole vocabulary every token), interleaved.
+func naiveGrammar(model, prompt string, nGen, threads, nCtx, reps int) error {
+	m, err := llama.LoadModel(model, llama.ModelParams{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	c, err := llama.NewContext(m, llama.ContextParams{NCtx: nCtx, Threads: threads})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	b := llama.NewBatch(c.NBatch())
+	defer b.Free()
+	toks, err := m.Tokenize(prompt, true, true)
+	if err != nil {
+		return err
+	}
+	loop := func(sp llama.SamplerParams) (msPerTok float64, n, passes int, err error) {
+		s, err := llama.NewSampler(m, sp)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		defer s.Close()
+		c.MemoryClear()
+		b.Clear()
+		for i, t := range toks {
+			b.Add(t, i, 0, i == len(toks)-1)
+		}
+		if err := c.Decode(b); err != nil {
+			return 0, 0, 0, err
+		}
+		idx, pos := b.Len()-1, len(toks)
+		start := time.Now()
+		for n < nGen {
+			t, err := s.Sample(c, idx)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			n++
+			if m.IsEOG(t) || n == nGen {
+				break
+			}
+			b.Clear()
+			idx = b.Add(t, pos, 0, true)
+			pos++
+			if err := c.Decode(b); err != nil {
+				return 0, 0, 0, err
+			}
+		}
+		return float64(time.Since(start).Microseconds()) / 1000 / float64(n), n, s.FullPasses, nil
+	}
+	var none, smart, naive []float64
+	for i := range reps {
+		a, _, _, err := loop(llama.SamplerParams{})
+		if err != nil {
+			return err
+		}
+		sm, n1, p1, err := loop(llama.SamplerParams{Grammar: grammar})
+		if err != nil {
+			return err
+		}
+		nv, n2, _, err := loop(llama.SamplerParams{Grammar: grammar, NaiveGrammar: true})
+		if err != nil {
+			return err
+		}
+		none, smart, naive = append(none, a), append(smart, sm), append(naive, nv)
+		fmt.Printf("  rep %d binding loop: unconstrained %.2f ms/token, smart grammar %.2f (%d tokens, %d needed the fallback), naive grammar %.2f (%d tokens)\n",
+			i+1, a, sm, n1, p1, nv, n2)
+	}
+	fmt.Printf("binding loop medians: unconstrained %.2f ms/token, smart grammar %.2f (x%.3f), naive grammar %.2f (x%.3f)\n",
+		median(none), median(smart), median(smart)/median(none), median(naive), median(naive)/median(none))
 	return nil
 }
 
