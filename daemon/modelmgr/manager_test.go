@@ -37,8 +37,8 @@ func (f *fake) Generate(ctx context.Context, req inference.Request, _ func(infer
 	}
 }
 func (f *fake) ChatPrompt(m []inference.Message) (string, error) { return m[0].Content, nil }
-func (f *fake) Tokenize(string, bool) ([]int32, error)          { return nil, nil }
-func (f *fake) Info() inference.ModelInfo                       { return inference.ModelInfo{Path: f.path} }
+func (f *fake) Tokenize(string, bool) ([]int32, error)           { return nil, nil }
+func (f *fake) Info() inference.ModelInfo                        { return inference.ModelInfo{Path: f.path} }
 func (f *fake) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
