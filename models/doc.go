@@ -17,6 +17,14 @@
 //     run time from the Ollama module's tokenizer test data (never copied into this
 //     repository), with Llama 3's special tokens and chat template.
 //
+// The weights are approximately normal (std [Spec.WeightStd], default 0.02; norm weights 1)
+// and finite. Random models have tiny logit margins; [Spec.OutputScale] (e.g. 50) widens
+// them so greedy decoding is stable across batch sizes, for tests that compare batched and
+// single-sequence outputs. [GenerateQuantized] writes a quantized model (Q4_K_M, Q8_0, ...)
+// through a [Quantizer] such as the inference binding's llama.Quantize; this package itself
+// has no cgo. The llama3 vocabulary is looked up with `go list -m`, then GOMODCACHE; the
+// NASHD_LLAMA3_VOCAB environment variable may name the folder instead.
+//
 // # Reading and validating
 //
 // [Validate] is a strict structural check written for this package (it does not trust a
