@@ -3,4 +3,47 @@
 // It is the only package in nashd that uses cgo. llama.cpp itself is compiled from the vendored
 // tree in github.com/ollama/ollama@v0.17.4 (a blank import of its llama/llama.cpp/src package);
 // the build tag system_llama links a system-wide libllama found with pkg-config instead.
+//
+// # Safety
+//
+// llama.cpp reports many failures by throwing C++ exceptions, which would abort the Go process.
+// Every call that can throw (model load, context creation, tokenization, detokenization, chat
+// templates, grammar parsing, sampling, decoding, quantization) goes through shim.cpp, which
+// catches every exception and returns an error code and message; [Error] carries them, and one
+// function (cError) turns C results into Go errors. Inputs llama.cpp asserts on instead of
+// throwing (token ids, positions and sequence ids of a batch) are checked in Go first.
+// Grammar parse errors are reported as [ErrInvalidGrammar]; llama.cpp prints the parser's
+// detailed message to stderr itself.
+//
+// # Types
+//
+// [Model] (weights and vocabulary: tokenization, metadata, chat template), [Context] (KV cache
+// and compute state; [Context.Decode] of a multi-sequence [Batch], KV memory operations for
+// prefix reuse, an abort flag for cancellation) and [Sampler] (penalties, top-k, top-p, min-p,
+// temperature, seeded draw or greedy, optional GBNF grammar). Each owns C memory and has a
+// Close (or Free) that is safe to call twice. A Context is not safe for concurrent use; one
+// goroutine must own it ([Context.Abort] excepted). [Quantize] wraps llama_model_quantize.
+//
+// # Grammar sampling
+//
+// A grammar filter over a 151,936-token vocabulary costs tens of milliseconds per token. The
+// [Sampler] follows llama.cpp's common_sampler: it samples without the grammar, checks only the
+// chosen token against it, and filters only when that token is rejected. The filter itself is
+// narrowed twice, both exactly: tokens whose first byte the grammar cannot accept next are
+// skipped (single-byte tokens probe which bytes are allowed), and for greedy and top-k sampling
+// candidates are visited in descending-logit chunks until enough allowed tokens are found.
+// Each sampled token is accepted into the chain and the grammar exactly once (accepting twice
+// throws "Unexpected empty grammar stack").
+//
+// # Logging
+//
+// llama.cpp's and ggml's log output goes to log/slog ([SetLogger]; default slog.Default()):
+// llama.cpp errors at Error, warnings at Warn, its informational chatter at Debug and its debug
+// output below Debug, so an Info-level logger shows only warnings and errors.
+//
+// # Benchmark reference
+//
+// refloop.c is the benchmark's reference: the plainest C loop over llama.h (tokenize, decode
+// the prompt, sample and decode one token at a time), compiled in this package so it links
+// exactly the same libllama; [ReferenceRun] runs it (see scripts/bench-inference.sh).
 package llama

@@ -10,9 +10,23 @@ import (
 	"testing"
 )
 
+var testTmp string
+
+func mkTemp() (string, error) { return testTmp, nil }
+
 func TestMain(m *testing.M) {
 	SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	os.Exit(m.Run())
+	d, err := os.MkdirTemp("", "nash-llama-test-")
+	if err != nil {
+		panic(err)
+	}
+	testTmp = d
+	code := m.Run()
+	if fuzzLoaded != nil {
+		fuzzLoaded.Close()
+	}
+	os.RemoveAll(d)
+	os.Exit(code)
 }
 
 func tinyModel(t *testing.T) *Model {
