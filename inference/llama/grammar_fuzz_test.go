@@ -74,5 +74,5 @@ func FuzzGrammar(f *testing.F) {
 // nopTB lets writeTinyModel run outside a test (for the shared fuzz model).
 type nopTB struct{ testing.TB }
 
-func (nopTB) Helper()             {}
-func (nopTB) Fatal(args ...any)   { panic(args) }
+func (nopTB) Helper()           {}
+func (nopTB) Fatal(args ...any) { panic(args) }
