@@ -345,3 +345,20 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// TestGGMLTypeTable checks the block and type sizes against gguf-parser-go's table.
+func TestGGMLTypeTable(t *testing.T) {
+	for i, tr := range ggmlTypes {
+		if tr.blockSize == 0 {
+			continue // support removed from ggml
+		}
+		want, ok := gguf.GGMLType(i).Trait()
+		if !ok {
+			t.Errorf("type %d (%s) unknown to gguf-parser-go", i, tr.name)
+			continue
+		}
+		if uint64(tr.blockSize) != want.BlockSize || uint64(tr.typeSize) != want.TypeSize {
+			t.Errorf("type %d (%s): block %d × %d bytes, gguf-parser-go: %d × %d", i, tr.name, tr.blockSize, tr.typeSize, want.BlockSize, want.TypeSize)
+		}
+	}
+}
