@@ -221,15 +221,25 @@ func (g *game) equilibrium(x, y []*big.Rat) Equilibrium {
 	return e
 }
 
-// normalize returns z / Σz.
+// normalize returns z / Σz (z ≥ 0, not all zero).
 func normalize(z []*big.Rat) []*big.Rat {
-	var s big.Rat
-	for _, v := range z {
-		s.Add(&s, v)
+	var idx []int
+	for i, v := range z {
+		if v.Sign() != 0 {
+			idx = append(idx, i)
+		}
+	}
+	_, num := commonDenominator(z, idx)
+	var s big.Int
+	for _, n := range num {
+		s.Add(&s, n)
 	}
 	out := make([]*big.Rat, len(z))
-	for i, v := range z {
-		out[i] = new(big.Rat).Quo(v, &s)
+	for i := range out {
+		out[i] = new(big.Rat)
+	}
+	for k, i := range idx {
+		out[i].SetFrac(num[k], &s)
 	}
 	return out
 }
@@ -237,35 +247,125 @@ func normalize(z []*big.Rat) []*big.Rat {
 // Payoffs returns the expected payoffs XᵀAY and XᵀBY of the mixed profile (X, Y). Shapes must
 // match (it panics otherwise: a programmer error).
 func Payoffs(A, B [][]*big.Rat, X, Y []*big.Rat) (u, v *big.Rat) {
-	u, v = new(big.Rat), new(big.Rat)
-	var t, ay, by big.Rat
-	for i, xi := range X {
-		if xi.Sign() == 0 {
-			continue
-		}
-		ay.SetInt64(0)
-		by.SetInt64(0)
-		for j, yj := range Y {
-			if yj.Sign() == 0 {
-				continue
-			}
-			ay.Add(&ay, t.Mul(A[i][j], yj))
-			by.Add(&by, t.Mul(B[i][j], yj))
-		}
-		u.Add(u, t.Mul(xi, &ay))
-		v.Add(v, t.Mul(xi, &by))
-	}
-	return u, v
+	return payoff(A, X, Y), payoff(B, X, Y)
 }
 
-// sortEquilibria orders equilibria by X, then Y, lexicographically.
-func sortEquilibria(es []Equilibrium) {
-	slices.SortFunc(es, func(a, b Equilibrium) int {
-		if c := cmpVec(a.X, b.X); c != 0 {
-			return c
+// payoff returns XᵀMY. Over the supports, with integer payoffs it sums integers over the common
+// denominator of X and of Y (one normalisation instead of one per term).
+func payoff(M [][]*big.Rat, X, Y []*big.Rat) *big.Rat {
+	var sx, sy []int
+	for i, p := range X {
+		if p.Sign() != 0 {
+			sx = append(sx, i)
 		}
-		return cmpVec(a.Y, b.Y)
+	}
+	for j, p := range Y {
+		if p.Sign() != 0 {
+			sy = append(sy, j)
+		}
+	}
+	integer := true
+	for _, i := range sx {
+		for _, j := range sy {
+			if !M[i][j].IsInt() {
+				integer = false
+			}
+		}
+	}
+	if integer {
+		dx, nx := commonDenominator(X, sx)
+		dy, ny := commonDenominator(Y, sy)
+		var sum, t, row big.Int
+		for a, i := range sx {
+			row.SetInt64(0)
+			for b, j := range sy {
+				row.Add(&row, t.Mul(M[i][j].Num(), ny[b]))
+			}
+			sum.Add(&sum, t.Mul(&row, nx[a]))
+		}
+		return new(big.Rat).SetFrac(&sum, t.Mul(dx, dy))
+	}
+	u := new(big.Rat)
+	var t, row big.Rat
+	for _, i := range sx {
+		row.SetInt64(0)
+		for _, j := range sy {
+			row.Add(&row, t.Mul(M[i][j], Y[j]))
+		}
+		u.Add(u, t.Mul(X[i], &row))
+	}
+	return u
+}
+
+// commonDenominator returns d, the lcm of the denominators of v[idx], and the numerators v[i]·d.
+func commonDenominator(v []*big.Rat, idx []int) (*big.Int, []*big.Int) {
+	d := big.NewInt(1)
+	var g big.Int
+	for _, i := range idx {
+		q := v[i].Denom()
+		if q.Cmp(d) == 0 {
+			continue
+		}
+		g.GCD(nil, nil, d, q)
+		d.Mul(d, q)
+		d.Quo(d, &g)
+	}
+	out := make([]*big.Int, len(idx))
+	for k, i := range idx {
+		n := new(big.Int).Quo(d, v[i].Denom())
+		out[k] = n.Mul(n, v[i].Num())
+	}
+	return d, out
+}
+
+// sortEquilibria orders equilibria by X, then Y, lexicographically. Comparisons go through float64
+// approximations first: rounding is monotone, so different floats order the rationals; equal
+// floats fall back to the exact comparison.
+func sortEquilibria(es []Equilibrium) {
+	type item struct {
+		e Equilibrium
+		f []float64
+	}
+	items := make([]item, len(es))
+	for k, e := range es {
+		f := make([]float64, 0, len(e.X)+len(e.Y))
+		for _, v := range e.X {
+			x, _ := v.Float64()
+			f = append(f, x)
+		}
+		for _, v := range e.Y {
+			x, _ := v.Float64()
+			f = append(f, x)
+		}
+		items[k] = item{e, f}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		m := len(a.e.X)
+		for i, fa := range a.f {
+			fb := b.f[i]
+			if fa < fb {
+				return -1
+			}
+			if fa > fb {
+				return 1
+			}
+			x, y := a.e.X, b.e.X
+			j := i
+			if i >= m {
+				x, y, j = a.e.Y, b.e.Y, i-m
+			}
+			if x[j].Num().Cmp(y[j].Num()) == 0 && x[j].Denom().Cmp(y[j].Denom()) == 0 {
+				continue // equal (normalised rationals)
+			}
+			if c := x[j].Cmp(y[j]); c != 0 {
+				return c
+			}
+		}
+		return 0
 	})
+	for k := range items {
+		es[k] = items[k].e
+	}
 }
 
 func cmpVec(a, b []*big.Rat) int {

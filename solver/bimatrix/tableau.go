@@ -131,6 +131,29 @@ func (p *polytope) point(labels labelSet) []*big.Rat {
 		row[len(free)] = big.NewRat(1, 1)
 		rows = append(rows, row)
 	}
+	if len(rows) == len(free) && p.m64 != nil {
+		// A nondegenerate vertex: a square system, solved fraction-free in 128 bits.
+		k, w := len(free), len(free)+1
+		a := make([]i128, k*w)
+		r := 0
+		for i := range p.k {
+			if !labels.has(p.label[p.d+i]) {
+				continue
+			}
+			for c, j := range free {
+				a[r*w+c] = i128From64(p.m64[i][j])
+			}
+			a[r*w+k] = i128{1, 0}
+			r++
+		}
+		if det, ok := solveBareiss(a, k, w); ok && !det.isZero() {
+			d := det.big()
+			for c, j := range free {
+				z[j].SetFrac(a[c*w+k].big(), d)
+			}
+			return z
+		}
+	}
 	// Gauss–Jordan elimination; the system has full column rank at a vertex.
 	var t big.Rat
 	r := 0
