@@ -47,7 +47,8 @@ type Engine struct {
 	opts  Options
 
 	mu     sync.RWMutex // held for reading while using model (tokenize), for writing by Close
-	closed bool
+	closed bool         // Close has begun: no new work
+	freed  bool         // the C objects are gone
 
 	submit chan *request
 	quit   chan struct{} // closed by Close: the scheduler cancels everything and exits
@@ -149,6 +150,7 @@ func (e *Engine) Close() error {
 	<-e.done
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.freed = true
 	e.lctx.Close()
 	return e.model.Close()
 }

@@ -58,7 +58,11 @@ func newScheduler(e *Engine, perSlot int) *scheduler {
 // step is retried without the cancelled slot) and wakes an idle loop.
 func (s *scheduler) wake() {
 	if s.decoding.Load() == 1 {
-		s.ctx.Abort()
+		s.e.mu.RLock()
+		if !s.e.freed {
+			s.ctx.Abort()
+		}
+		s.e.mu.RUnlock()
 	}
 	select {
 	case s.wakeCh <- struct{}{}:
