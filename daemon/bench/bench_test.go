@@ -1,0 +1,291 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/engine"
+)
+
+// Benchmark settings: short runs, the CPU is shared.
+const (
+	genTokens = 32  // tokens per stream
+	ctxSize   = 512 // per slot
+	prompt    = "You are Alice in a prisoner's dilemma. Cooperate or defect?"
+)
+
+func benchModel(b *testing.B) string {
+	p := os.Getenv("NASHD_BENCH_MODEL")
+	if p == "" {
+		p = filepath.Join("..", "..", "models", "testdata", "gen", "bench.gguf")
+	}
+	if _, err := os.Stat(p); err != nil {
+		b.Skipf("bench model %s missing: run `make bench-daemon` (it runs nash model gen --shape bench)", p)
+	}
+	abs, _ := filepath.Abs(p)
+	return abs
+}
+
+func threads() int {
+	if n := os.Getenv("NASHD_BENCH_THREADS"); n != "" {
+		var t int
+		fmt.Sscan(n, &t)
+		return t
+	}
+	return 1 // the CPU is shared (2 cores, other jobs): one thread avoids spin-wait stalls
+}
+
+func load(spec config.Spec, progress func(float32)) (modelmgr.Generator, error) {
+	return engine.Open(spec.Path, engine.Options{ContextSize: spec.ContextSize, BatchSize: spec.BatchSize,
+		Threads: spec.Threads, BatchThreads: spec.BatchThreads, Slots: spec.Slots, Progress: progress})
+}
+
+type daemonProc struct {
+	dir    string
+	hc     *http.Client
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startDaemon(b *testing.B, model string, slots int) *daemonProc {
+	b.Helper()
+	dir := b.TempDir()
+	write(b, filepath.Join(dir, "nashd.toml"), fmt.Sprintf("[inference]\nthreads = %d\ncontext_size = %d\nslots = %d\nqueue_size = 16\n[log]\nlevel = \"warn\"\n", threads(), ctxSize, slots))
+	write(b, filepath.Join(dir, "models.toml"), fmt.Sprintf("default = \"bench\"\n[models.bench]\npath = %q\n", model))
+	write(b, filepath.Join(dir, "pricing.toml"), "rate = 1.0\n")
+	sd, _ := os.MkdirTemp("", "ndb")
+	b.Cleanup(func() { os.RemoveAll(sd) })
+	sock := filepath.Join(sd, "s.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemonProc{dir: dir, cancel: cancel, done: make(chan error, 1)}
+	ready := make(chan struct{})
+	go func() {
+		d.done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Load: load, Version: "bench",
+			Ready: func(string) { close(ready) }})
+	}()
+	select {
+	case <-ready:
+	case err := <-d.done:
+		b.Fatal(err)
+	}
+	d.hc = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, "unix", sock)
+	}, MaxIdleConnsPerHost: 16}}
+	d.waitStatus(b, 5*time.Minute, func(s daemon.StatusResponse) bool { return s.Model.State == "ready" })
+	return d
+}
+
+func (d *daemonProc) stop() {
+	d.cancel()
+	<-d.done
+}
+
+func write(b *testing.B, p, s string) {
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func (d *daemonProc) status(b *testing.B) daemon.StatusResponse {
+	resp, err := d.hc.Get("http://nashd/v1/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st daemon.StatusResponse
+	json.NewDecoder(resp.Body).Decode(&st)
+	return st
+}
+
+func (d *daemonProc) waitStatus(b *testing.B, limit time.Duration, cond func(daemon.StatusResponse) bool) time.Duration {
+	t0 := time.Now()
+	for !cond(d.status(b)) {
+		if time.Since(t0) > limit {
+			b.Fatalf("status condition not reached in %v", limit)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return time.Since(t0)
+}
+
+// chat runs one non-streamed completion and returns completion tokens and the body.
+func (d *daemonProc) chat(b *testing.B, maxTokens int) (int, string) {
+	body := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}],"max_tokens":%d,"temperature":0}`, prompt, maxTokens)
+	resp, err := d.hc.Post("http://nashd/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		b.Fatalf("chat: %d %s", resp.StatusCode, raw)
+	}
+	var r daemon.ChatResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		b.Fatal(err)
+	}
+	return r.Usage.CompletionTokens, string(raw)
+}
+
+// clients runs n concurrent clients, each generating genTokens, and returns the aggregate
+// completion tokens per second (wall clock, prompt processing included).
+func (d *daemonProc) clients(b *testing.B, n int) float64 {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			toks, _ := d.chat(b, genTokens)
+			mu.Lock()
+			total += toks
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return float64(total) / time.Since(t0).Seconds()
+}
+
+// bareEngine measures the same request on the engine directly (chat template applied the
+// same way, same sampler settings as the daemon's temperature-0 request).
+type bareEngine struct {
+	e   *engine.Engine
+	req inference.Request
+}
+
+func openBare(b *testing.B, model string) *bareEngine {
+	e, err := engine.Open(model, engine.Options{ContextSize: ctxSize, Threads: threads(), Slots: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := e.ChatPrompt([]inference.Message{{Role: "user", Content: prompt}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := inference.DefaultSampling(1)
+	s.Temperature = 0
+	return &bareEngine{e: e, req: inference.Request{Prompt: p, MaxTokens: genTokens, Sampling: s}}
+}
+
+func (be *bareEngine) run(b *testing.B) float64 {
+	t0 := time.Now()
+	res, err := be.e.Generate(context.Background(), be.req, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(len(res.Tokens)) / time.Since(t0).Seconds()
+}
+
+// rounds is how many times each configuration is measured; the best run counts (the CPU
+// is shared, so the best run is the least disturbed one). Configurations are interleaved
+// round by round so a noisy period hits them alike.
+const rounds = 3
+
+// BenchmarkThroughput measures aggregate generation tokens/s through the socket with 1, 2
+// and 4 slots (as many concurrent clients, each generating genTokens), and the bare engine,
+// side by side in one run.
+func BenchmarkThroughput(b *testing.B) {
+	model := benchModel(b)
+	be := openBare(b, model)
+	defer be.e.Close()
+	ds := map[int]*daemonProc{}
+	for _, slots := range []int{1, 2, 4} {
+		ds[slots] = startDaemon(b, model, slots)
+		defer ds[slots].stop()
+		ds[slots].clients(b, slots) // warm-up
+	}
+	be.run(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var bareTPS float64
+		res := map[int]float64{}
+		for r := 0; r < rounds; r++ {
+			bareTPS = max(bareTPS, be.run(b))
+			for _, slots := range []int{1, 2, 4} {
+				res[slots] = max(res[slots], ds[slots].clients(b, slots))
+			}
+		}
+		b.ReportMetric(bareTPS, "bare_tok/s")
+		b.ReportMetric(res[1], "slots1_tok/s")
+		b.ReportMetric(res[2], "slots2_tok/s")
+		b.ReportMetric(res[4], "slots4_tok/s")
+		b.ReportMetric(res[1]/bareTPS, "single/bare")
+		b.ReportMetric(res[4]/res[1], "slots4/slots1")
+		b.Logf("threads %d, %d tokens per stream, best of %d: bare engine %.1f tok/s; daemon 1 slot %.1f (%.3f× bare), 2 slots %.1f, 4 slots %.1f (%.2f× one slot)",
+			threads(), genTokens, rounds, bareTPS, res[1], res[1]/bareTPS, res[2], res[4], res[4]/res[1])
+	}
+}
+
+// BenchmarkReload measures models.toml edit → new model serving, and pricing.toml edit →
+// first request that reports the new pricing version.
+func BenchmarkReload(b *testing.B) {
+	model := benchModel(b)
+	alias := filepath.Join(b.TempDir(), "bench-alias.gguf")
+	if err := os.Symlink(model, alias); err != nil {
+		b.Fatal(err)
+	}
+	d := startDaemon(b, model, 1)
+	defer d.stop()
+	for i := 0; i < b.N; i++ {
+		var swaps []time.Duration
+		for k, p := range []string{alias, model} {
+			t0 := time.Now()
+			write(b, filepath.Join(d.dir, "models.toml"), fmt.Sprintf("default = \"bench\"\n[models.bench]\npath = %q\n", p))
+			d.waitStatus(b, 5*time.Minute, func(s daemon.StatusResponse) bool {
+				return s.Model.Serving != nil && s.Model.Serving.Info.Path == p && s.Model.Swaps == uint64(k+1+2*i)
+			})
+			swaps = append(swaps, time.Since(t0))
+		}
+		var pricing []time.Duration
+		for k := 0; k < 3; k++ {
+			content := fmt.Sprintf("rate = %d.5\n", 10*i+k+2)
+			sum := sha256.Sum256([]byte(content))
+			want := "pricing.toml@" + hex.EncodeToString(sum[:6])
+			t0 := time.Now()
+			write(b, filepath.Join(d.dir, "pricing.toml"), content)
+			for {
+				_, body := d.chat(b, 1)
+				if strings.Contains(body, want) {
+					break
+				}
+				if time.Since(t0) > time.Minute {
+					b.Fatal("pricing edit never applied")
+				}
+			}
+			pricing = append(pricing, time.Since(t0))
+		}
+		b.ReportMetric(ms(avg(swaps)), "swap_ms")
+		b.ReportMetric(ms(avg(pricing)), "pricing_ms")
+		b.Logf("models.toml edit → new model serving: %v; pricing.toml edit → request using it: %v", swaps, pricing)
+	}
+}
+
+func avg(ds []time.Duration) time.Duration {
+	var s time.Duration
+	for _, d := range ds {
+		s += d
+	}
+	return s / time.Duration(len(ds))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
