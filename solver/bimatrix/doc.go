@@ -39,8 +39,8 @@
 // (2002), with lexicographic ratio tests so that it terminates in degenerate games too, and exact
 // fraction-free arithmetic. It works in revised form: a basis is the set of basic strategies and
 // tight constraints, and each pivot solves a system whose size is the current support size (small
-// in practice) instead of updating an m×n tableau, so paths on 100×100 games take milliseconds
-// per hundred pivots. [LemkeHowsonAll] collects the equilibria reached from every label and then,
+// in practice) instead of updating an m×n tableau: on random 100×100 games a pivot takes tens
+// of microseconds (up to about 0.2 ms at support size 16). [LemkeHowsonAll] collects the equilibria reached from every label and then,
 // breadth first, from every equilibrium found (the component of the artificial equilibrium in the
 // Lemke–Howson graph).
 //
