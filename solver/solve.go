@@ -88,8 +88,14 @@ func solveNormal(ctx context.Context, name string, g *game.Normal, method string
 		if err != nil {
 			return nil, fmt.Errorf("solve %s: %w", name, err)
 		}
-		r := newReport(name, g, "supportenum", false)
+		// Every pure equilibrium exactly (complete), then the mixed ones support enumeration
+		// found that are not among them.
+		r := pureReport(name, g, "supportenum")
+		r.Complete = false
 		for _, a := range res.Equilibria {
+			if isPure(a.Profile) {
+				continue
+			}
 			if a.Exact != nil {
 				r.Equilibria = append(r.Equilibria, exactEq(a.Exact, a.ExactPayoffs))
 			} else {
@@ -201,6 +207,23 @@ func solveNormal(ctx context.Context, name string, g *game.Normal, method string
 		return r, nil
 	}
 	return nil, fmt.Errorf("%w: %s on a normal-form game", ErrMethod, method)
+}
+
+// isPure reports whether a numerical profile puts all weight on one strategy per player
+// (support enumeration's size-one supports; such profiles come from PureEquilibria instead).
+func isPure(p [][]float64) bool {
+	for _, d := range p {
+		nz := 0
+		for _, x := range d {
+			if x != 0 {
+				nz++
+			}
+		}
+		if nz != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // outcomes returns the pure outcomes of g as welfare points, indexed like profiles.

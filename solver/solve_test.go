@@ -494,3 +494,28 @@ func TestJSONGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestChanceTree(t *testing.T) {
+	g := load(t, "testdata/chance.toml")
+	r, err := Solve(context.Background(), g, "spe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bob picks B2 (2 > 0), so Alice takes A1: 1/3·(3, 1) + 2/3·(0, 0) = (1, 1/3).
+	if got := strings.Join(ratStrings(r.SPE.Payoffs), " "); got != "1 1/3" {
+		t.Errorf("SPE payoffs %s", got)
+	}
+	if got := strings.Join(r.SPE.Path, " "); got != "nature:chance" {
+		t.Errorf("path %s", got)
+	}
+	if r.SPE.Choices[0].Action != "A1" || r.SPE.Choices[1].Action != "B2" {
+		t.Errorf("choices %+v", r.SPE.Choices)
+	}
+	nf, _, _ := g.Tree.ToNormal()
+	checkExact(t, "chance", nf, r)
+	all, err := Solve(context.Background(), g, "all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, "chance all", nf, all)
+}
