@@ -200,15 +200,6 @@ func (s *scheduler) start(sl *slot, r *request, n int) {
 func (s *scheduler) release(sl *slot, reason string, err error) {
 	r := sl.r
 	now := time.Now()
-	if !sl.tPromptDone.IsZero() && reason != inference.StopCancelled {
-		if tail := sl.text.flush(); tail != "" {
-			id := int32(-1)
-			if len(sl.generated) > 0 {
-				id = sl.generated[len(sl.generated)-1]
-			}
-			r.push(inference.Token{ID: id, Text: tail})
-		}
-	}
 	res := inference.Result{
 		Text: sl.text.emitted.String(), Tokens: sl.generated, StopReason: reason,
 		StoppedBy: sl.text.stopped, PromptTokens: len(r.prompt),
@@ -339,6 +330,10 @@ func (s *scheduler) sample(sl *slot) {
 	sl.tLast = time.Now()
 	m := s.e.model
 	if m.IsEOG(tok) {
+		// The end-of-generation token has no text; it carries whatever was held back.
+		if tail := sl.text.flush(); tail != "" {
+			r.push(inference.Token{ID: tok, Text: tail})
+		}
 		s.release(sl, inference.StopEOG, nil)
 		return
 	}
@@ -349,15 +344,22 @@ func (s *scheduler) sample(sl *slot) {
 		return
 	}
 	text, stopped := sl.text.push(piece)
-	r.push(inference.Token{ID: tok, Text: text})
+	reason := ""
 	switch {
 	case stopped:
-		s.release(sl, inference.StopString, nil)
+		reason = inference.StopString
 	case r.req.MaxTokens > 0 && len(sl.generated) >= r.req.MaxTokens:
-		s.release(sl, inference.StopLength, nil)
+		reason = inference.StopLength
 	case len(sl.cached)+1 >= s.perSlot:
-		s.release(sl, inference.StopLength, nil)
-	default:
-		sl.next, sl.hasNext = tok, true
+		reason = inference.StopLength // the slot's context is full
 	}
+	if reason == inference.StopLength {
+		text += sl.text.flush()
+	}
+	r.push(inference.Token{ID: tok, Text: text})
+	if reason != "" {
+		s.release(sl, reason, nil)
+		return
+	}
+	sl.next, sl.hasNext = tok, true
 }

@@ -158,6 +158,18 @@ func testStream(t *testing.T, g Generator) {
 	if sb.String() != res.Text {
 		t.Errorf("streamed text %q != result text %q", sb.String(), res.Text)
 	}
+	// One event per generated token, in order, plus at most one for the end-of-generation
+	// token (carrying text held back until then).
+	extra := len(toks) - len(res.Tokens)
+	if extra < 0 || extra > 1 || (extra == 1 && res.StopReason != inference.StopEOG) {
+		t.Errorf("%d streamed tokens for %d generated (stop %q)", len(toks), len(res.Tokens), res.StopReason)
+	}
+	for i := range min(len(toks), len(res.Tokens)) {
+		if toks[i].ID != res.Tokens[i] {
+			t.Errorf("streamed token %d is %d, result has %d", i, toks[i].ID, res.Tokens[i])
+			break
+		}
+	}
 	tm := res.Timings
 	if res.PromptTokens <= 0 || tm.PromptN+tm.CacheN != res.PromptTokens || tm.PredictedN < len(res.Tokens) || tm.PredictedN == 0 {
 		t.Errorf("timings %+v inconsistent with %d prompt tokens, %d generated", tm, res.PromptTokens, len(res.Tokens))
