@@ -136,29 +136,35 @@ func TestSeedSimultaneous(t *testing.T) {
 				}
 			}
 		}
-		// lrsnash, when installed, is the reference set.
-		if _, err := lrsnash.Path(); err == nil {
-			A, B, _ := g.Normal.Matrices()
-			ref, err := lrsnash.Run(context.Background(), A, B)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := map[string]bool{}
-			for _, e := range ref {
-				want[key(e.X, e.Y)] = true
-			}
-			got := map[string]bool{}
-			for _, e := range r.Equilibria {
-				got[key(e.Profile[0], e.Profile[1])] = true
-			}
-			if len(got) != len(want) {
-				t.Errorf("%s: %d equilibria, lrsnash %d", tt.file, len(got), len(want))
-			}
-			for k := range want {
-				if !got[k] {
-					t.Errorf("%s: lrsnash equilibrium %s missing", tt.file, k)
-				}
-			}
+		compareLrsnash(t, tt.file, g.Normal, r)
+	}
+}
+
+// compareLrsnash checks r's equilibria against lrsnash's set when lrsnash is installed.
+func compareLrsnash(t *testing.T, name string, g *game.Normal, r *Report) {
+	t.Helper()
+	if _, err := lrsnash.Path(); err != nil {
+		return
+	}
+	A, B, _ := g.Matrices()
+	ref, err := lrsnash.Run(context.Background(), A, B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, e := range ref {
+		want[key(e.X, e.Y)] = true
+	}
+	got := map[string]bool{}
+	for _, e := range r.Equilibria {
+		got[key(e.Profile[0], e.Profile[1])] = true
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s: %d equilibria, lrsnash %d", name, len(got), len(want))
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s: lrsnash equilibrium %s missing", name, k)
 		}
 	}
 }
@@ -262,6 +268,7 @@ func TestKnownGames(t *testing.T) {
 			t.Errorf("%s: %d equilibria, want %d", tt.name, len(r.Equilibria), tt.count)
 		}
 		checkExact(t, tt.name, tt.g.Normal, r)
+		compareLrsnash(t, tt.name, tt.g.Normal, r)
 		lh, err := Solve(context.Background(), tt.g, "lh")
 		if err != nil {
 			t.Fatal(err)
