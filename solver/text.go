@@ -40,9 +40,12 @@ func (r *Report) WriteText(w io.Writer) error {
 				for _, x := range e.ApproxPayoffs {
 					pay = append(pay, decimal(x))
 				}
-				pay = append(pay, fmt.Sprintf("(approximate, max regret %.2g)", e.MaxRegret))
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\n", n+1, strings.Join(cells, "\t"), strings.Join(pay, ", "))
+			note := ""
+			if !e.Exact() {
+				note = fmt.Sprintf("  (approximate: max regret %.2g)", e.MaxRegret)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s%s\n", n+1, strings.Join(cells, "\t"), strings.Join(pay, ", "), note)
 		}
 		tw.Flush()
 	}
