@@ -119,10 +119,20 @@ type EliminatedInfo struct {
 	Mixture  map[string]string `json:"mixture,omitempty"`
 }
 
-// ParetoInfo lists Pareto-optimal pure outcomes.
+// ParetoInfo lists Pareto-optimal pure outcomes and, for each welfare rule, the
+// Pareto-optimal outcome it selects (ties broken by the players' payoffs in player order, then
+// by listing order), as GTAlign's reasoning step does.
 type ParetoInfo struct {
-	Strict []Outcome `json:"strict"`
-	Weak   []Outcome `json:"weak"`
+	Strict []Outcome           `json:"strict"`
+	Weak   []Outcome           `json:"weak"`
+	Select map[string]Selected `json:"select"`
+}
+
+// Selected is the outcome a welfare rule picks, with the outcomes still tied after the whole
+// tie-break chain (listing order decided among them).
+type Selected struct {
+	Outcome Outcome   `json:"outcome"`
+	Tied    []Outcome `json:"tied,omitempty"`
 }
 
 // Outcome is a pure profile and its payoffs.
@@ -158,6 +168,20 @@ type AllocationInfo struct {
 	BestEnvyFree       []SplitInfo `json:"best_envy_free"`
 	EnvyFree           int         `json:"envy_free_count"`
 	ParetoOptimal      []SplitInfo `json:"pareto_optimal"`
+	// NashBargaining is the split maximising the product of gains over the disagreement point
+	// (Nash 1950), nil when no split gives every player more than disagreement.
+	NashBargaining *SplitInfo `json:"nash_bargaining"`
+	// NashBargainingLottery is the solution over the convex hull of the splits (two players):
+	// a lottery between two splits with the probability of the second.
+	NashBargainingLottery *Lottery `json:"nash_bargaining_lottery,omitempty"`
+}
+
+// Lottery mixes two splits: Second with probability P, First otherwise.
+type Lottery struct {
+	First   SplitInfo `json:"first"`
+	Second  SplitInfo `json:"second"`
+	P       string    `json:"p"`
+	Payoffs Rats      `json:"payoffs"`
 }
 
 // SplitInfo is one split: shares[i][j] units of item j to player i.

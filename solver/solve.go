@@ -204,6 +204,25 @@ func solveNormal(ctx context.Context, name string, g *game.Normal, method string
 		for _, k := range weak {
 			r.Pareto.Weak = append(r.Pareto.Weak, Outcome{Profile: names(g, g.Profile(k, nil)), Payoffs: pts[k].Payoffs})
 		}
+		outcome := func(k int) Outcome { return Outcome{Profile: names(g, g.Profile(k, nil)), Payoffs: pts[k].Payoffs} }
+		r.Pareto.Select = map[string]Selected{}
+		for _, rule := range []welfare.Rule{welfare.Utilitarian, welfare.NashProduct, welfare.Egalitarian} {
+			chain := []welfare.Criterion{welfare.ByRule(rule)}
+			for i := 0; i < g.NumPlayers(); i++ {
+				chain = append(chain, welfare.ByPlayer(i))
+			}
+			sel, err := welfare.Select(pts, strict, chain...)
+			if err != nil {
+				return nil, err
+			}
+			out := Selected{Outcome: outcome(sel.Index)}
+			if len(sel.Tied) > 1 {
+				for _, k := range sel.Tied {
+					out.Tied = append(out.Tied, outcome(k))
+				}
+			}
+			r.Pareto.Select[rule.String()] = out
+		}
 		return r, nil
 	}
 	return nil, fmt.Errorf("%w: %s on a normal-form game", ErrMethod, method)
@@ -327,6 +346,19 @@ func solveAllocation(g *game.Game) *Report {
 	}
 	for _, k := range an.ParetoOptimal {
 		info.ParetoOptimal = append(info.ParetoOptimal, split(k))
+	}
+	pts := make([]welfare.Point, len(an.Splits))
+	for k, s := range an.Splits {
+		pts[k] = welfare.Point{Payoffs: s.Payoffs}
+	}
+	if nb, err := welfare.NashBargaining(pts, a.Disagreement); err == nil {
+		s := split(nb.Index)
+		info.NashBargaining = &s
+	}
+	if len(a.Players) == 2 {
+		if h, err := welfare.NashBargainingHull(pts, a.Disagreement); err == nil && h.A != h.B {
+			info.NashBargainingLottery = &Lottery{First: split(h.A), Second: split(h.B), P: h.T.RatString(), Payoffs: h.Payoffs}
+		}
 	}
 	r.Allocation = info
 	return r

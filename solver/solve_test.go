@@ -393,6 +393,17 @@ func TestMethodsOnSeeds(t *testing.T) {
 	if len(r.Pareto.Strict) != 3 { // (3,3) (0,5) (5,0)
 		t.Errorf("PD Pareto: %+v", r.Pareto.Strict)
 	}
+	for _, rule := range []string{"sum", "nash_product", "maxmin"} {
+		if sel := r.Pareto.Select[rule]; strings.Join(sel.Outcome.Profile, ",") != "c1,c1" || sel.Tied != nil {
+			t.Errorf("PD %s selects %+v", rule, sel)
+		}
+	}
+	// Battle of the sexes: (2,1) and (1,2) tie on every rule; player 1's payoff breaks the tie.
+	bos := load(t, filepath.Join(gamesDir, "battle_of_sexes.toml"))
+	r, _ = Solve(context.Background(), bos, "pareto")
+	if sel := r.Pareto.Select["sum"]; strings.Join(sel.Outcome.Profile, ",") != "c1,c1" || sel.Tied != nil {
+		t.Errorf("BoS sum selects %+v", sel)
+	}
 	chicken := load(t, filepath.Join(gamesDir, "game_of_chicken.toml"))
 	r, err = Solve(context.Background(), chicken, "ce")
 	if err != nil {

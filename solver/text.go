@@ -90,6 +90,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 		fmt.Fprintf(bw, "(%d weakly Pareto-optimal outcomes)\n", len(p.Weak))
+		for _, rule := range []string{"sum", "nash_product", "maxmin"} {
+			if sel, ok := p.Select[rule]; ok {
+				tied := ""
+				if len(sel.Tied) > 1 {
+					tied = fmt.Sprintf(" (%d tied)", len(sel.Tied))
+				}
+				fmt.Fprintf(bw, "best by %s: %s (%s)%s\n", rule, strings.Join(sel.Outcome.Profile, ", "), strings.Join(ratStrings(sel.Outcome.Payoffs), ", "), tied)
+			}
+		}
 	}
 	if s := r.SPE; s != nil {
 		unique := "unique"
@@ -128,6 +137,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			writeSplits("best envy-free splits", a.BestEnvyFree)
 		}
 		writeSplits("Pareto-optimal splits", a.ParetoOptimal)
+		if a.NashBargaining != nil {
+			writeSplits("Nash bargaining split (max product of gains over disagreement)", []SplitInfo{*a.NashBargaining})
+		}
+		if l := a.NashBargainingLottery; l != nil {
+			fmt.Fprintf(bw, "Nash bargaining over lotteries: the second split with probability %s, payoffs %s\n", l.P, strings.Join(ratStrings(l.Payoffs), ", "))
+			writeSplits("lottery between", []SplitInfo{l.First, l.Second})
+		}
 	}
 	return bw.err
 }
