@@ -34,10 +34,15 @@ type SupportOptions struct {
 const (
 	newtonIters    = 60    // iterations per start
 	newtonResidual = 1e-13 // convergence: max |F| on payoffs scaled to [-1, 1]
-	supportNegTol  = 1e-9  // probabilities above −supportNegTol count as non-negative
-	dedupeDist     = 1e-6  // equilibria closer than this (max norm) are the same
-	maxDenominator = 1 << 20
-	ratMatchTol    = 1e-9 // a rational must be this close to the float to be tried
+	// A start is abandoned when the residual exceeds newtonDiverged, or is still above
+	// newtonSlowResidual after newtonSlowIter iterations.
+	newtonDiverged     = 1e6
+	newtonSlowIter     = 25
+	newtonSlowResidual = 1e-4
+	supportNegTol      = 1e-9 // probabilities above −supportNegTol count as non-negative
+	dedupeDist         = 1e-6 // equilibria closer than this (max norm) are the same
+	maxDenominator     = 1 << 20
+	ratMatchTol        = 1e-9 // a rational must be this close to the float to be tried
 )
 
 // Approx is an equilibrium found numerically.
@@ -412,6 +417,9 @@ func (s *nsolver) newton(supp [][]int, st int, rng *rand.Rand) ([][]float64, boo
 			for c := range supp[i] {
 				J.Set(off[n]+i, off[i]+c, 1)
 			}
+		}
+		if res > newtonDiverged || (it >= newtonSlowIter && res > newtonSlowResidual) {
+			return nil, false // diverging or not converging quadratically: give up on this start
 		}
 		if res < newtonResidual {
 			out := make([][]float64, n)
