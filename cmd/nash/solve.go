@@ -10,14 +10,16 @@ import (
 	"strings"
 
 	"github.com/nashd/nashd/solver"
+	"github.com/nashd/nashd/solver/game"
 	"github.com/nashd/nashd/solver/gamefile"
+	"github.com/nashd/nashd/solver/nfg"
 )
 
 func init() {
 	register(&command{
 		name:    "solve",
 		summary: "solve a game file (.toml, .json or Gambit .nfg) exactly: equilibria, dominance, Pareto, SPE",
-		usage:   "FILE [--method all|pure|lh|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...]",
+		usage:   "FILE [--method all|pure|lh|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs]",
 		run:     runSolve,
 	})
 }
@@ -28,6 +30,7 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 	method := fs.String("method", "", "what to compute: "+strings.Join(solver.Methods, ", ")+" (default: spe for sequential games, all otherwise)")
 	asJSON := fs.Bool("json", false, "print the stable JSON report (docs/solver.md) instead of tables")
 	verify := fs.String("verify", "", "instead of solving, judge the pure profile naming one strategy per player, comma-separated (exit status 1 if it is not an equilibrium)")
+	export := fs.String("export", "", "instead of solving, print the game as toml or json (nashd's schema), nfg (Gambit) or lrs (lrsnash input)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -38,6 +41,9 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 	g, err := gamefile.Load(pos[0])
 	if err != nil {
 		return err
+	}
+	if *export != "" {
+		return exportGame(stdout, g, *export)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -66,6 +72,40 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 		return writeJSON(stdout, r)
 	}
 	return r.WriteText(stdout)
+}
+
+// exportGame writes g in another format; trees become their normal form for nfg and lrs.
+func exportGame(w io.Writer, g *game.Game, format string) error {
+	var data []byte
+	var err error
+	switch format {
+	case "toml":
+		data, err = gamefile.EncodeTOML(g)
+	case "json":
+		data, err = gamefile.EncodeJSON(g)
+		data = append(data, '\n')
+	case "nfg", "lrs":
+		nf := g.Normal
+		if g.Tree != nil {
+			if nf, _, err = g.Tree.ToNormal(); err != nil {
+				return err
+			}
+		}
+		if nf == nil {
+			return fmt.Errorf("export %s: needs a normal-form or tree game", format)
+		}
+		if format == "lrs" {
+			return nfg.WriteLRS(w, nf)
+		}
+		return nfg.Write(w, g.Name, g.Description, nf, nfg.PayoffVersion)
+	default:
+		return fmt.Errorf("%w: --export %q (want toml, json, nfg or lrs)", errUsage, format)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -30,6 +30,10 @@ func TestSolveCommand(t *testing.T) {
 		{[]string{"solve", bad}, 1, "", "bad.toml:4: unknown key \"colour\""},
 		{[]string{"solve", games + "/stag_hunt.toml", "--method", "nope"}, 1, "", "unknown method"},
 		{[]string{"solve"}, 2, "", "usage: nash solve"},
+		{[]string{"solve", games + "/stag_hunt.toml", "--export", "lrs"}, 0, "2 2\n\n3 0\n1 1\n\n3 1\n0 1\n", ""},
+		{[]string{"solve", games + "/monopoly.toml", "--export", "nfg"}, 0, `{ "A1" "A2" }`, ""},
+		{[]string{"solve", "../../../shared/data/gambit-games/contrib_pd.nfg", "--export", "toml"}, 0, `payoffs = [[["9", "9"], ["0", "10"]], [["10", "0"], ["1", "1"]]]`, ""},
+		{[]string{"solve", games + "/stag_hunt.toml", "--export", "xml"}, 2, "", "--export"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -43,34 +43,34 @@ func (e *Error) Unwrap() error { return ErrInvalid }
 // TOML and JSON.
 type File struct {
 	Name        string     `toml:"name" json:"name,omitempty"`
-	Description string     `toml:"description" json:"description,omitempty"`
+	Description string     `toml:"description,omitempty" json:"description,omitempty"`
 	Players     []string   `toml:"players" json:"players"`
-	Strategies  [][]string `toml:"strategies" json:"strategies,omitempty"`
-	Payoffs     Table      `toml:"payoffs" json:"payoffs,omitempty"`
-	Tree        *TreeFile  `toml:"tree" json:"tree,omitempty"`
-	Allocation  *AllocFile `toml:"allocation" json:"allocation,omitempty"`
+	Strategies  [][]string `toml:"strategies,omitempty" json:"strategies,omitempty"`
+	Payoffs     Table      `toml:"payoffs,omitempty" json:"payoffs,omitempty"`
+	Tree        *TreeFile  `toml:"tree,omitempty" json:"tree,omitempty"`
+	Allocation  *AllocFile `toml:"allocation,omitempty" json:"allocation,omitempty"`
 }
 
 // TreeFile is the [tree] table.
 type TreeFile struct {
-	Root  string     `toml:"root" json:"root,omitempty"`
+	Root  string     `toml:"root,omitempty" json:"root,omitempty"`
 	Nodes []NodeFile `toml:"nodes" json:"nodes"`
 }
 
 // NodeFile is one [[tree.nodes]] entry.
 type NodeFile struct {
 	ID     string     `toml:"id" json:"id"`
-	Player string     `toml:"player" json:"player,omitempty"`
-	Chance bool       `toml:"chance" json:"chance,omitempty"`
+	Player string     `toml:"player,omitempty" json:"player,omitempty"`
+	Chance bool       `toml:"chance,omitempty" json:"chance,omitempty"`
 	Moves  []MoveFile `toml:"moves" json:"moves"`
 }
 
 // MoveFile is one move of a node: to another node (Next) or ending the game (Payoffs).
 type MoveFile struct {
 	Action  string   `toml:"action" json:"action"`
-	Next    string   `toml:"next" json:"next,omitempty"`
-	Payoffs []Number `toml:"payoffs" json:"payoffs,omitempty"`
-	Prob    *Number  `toml:"prob" json:"prob,omitempty"`
+	Next    string   `toml:"next,omitempty" json:"next,omitempty"`
+	Payoffs []Number `toml:"payoffs,omitempty" json:"payoffs,omitempty"`
+	Prob    *Number  `toml:"prob,omitempty" json:"prob,omitempty"`
 }
 
 // AllocFile is the [allocation] table.
@@ -78,7 +78,7 @@ type AllocFile struct {
 	Items        []string   `toml:"items" json:"items"`
 	Counts       []int      `toml:"counts" json:"counts"`
 	Values       [][]Number `toml:"values" json:"values"`
-	Disagreement []Number   `toml:"disagreement" json:"disagreement,omitempty"`
+	Disagreement []Number   `toml:"disagreement,omitempty" json:"disagreement,omitempty"`
 }
 
 // fieldError is a validation problem at a key path (for line lookup).
