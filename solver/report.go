@@ -22,6 +22,8 @@ type Report struct {
 	Pareto     *ParetoInfo      `json:"pareto,omitempty"`
 	SPE        *SPEInfo         `json:"spe,omitempty"`
 	Allocation *AllocationInfo  `json:"allocation,omitempty"`
+	// Note explains a limit the method hit (for example a search stopped early).
+	Note string `json:"note,omitempty"`
 }
 
 // Rats is a vector of exact rationals; it encodes as ["p/q", ...].

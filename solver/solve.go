@@ -92,6 +92,9 @@ func solveNormal(ctx context.Context, name string, g *game.Normal, method string
 		// found that are not among them.
 		r := pureReport(name, g, "supportenum")
 		r.Complete = false
+		if !res.Exhausted {
+			r.Note = fmt.Sprintf("support enumeration stopped after %d support profiles; more mixed equilibria may exist", res.Supports)
+		}
 		for _, a := range res.Equilibria {
 			if isPure(a.Profile) {
 				continue

@@ -49,6 +49,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
+	if r.Note != "" {
+		fmt.Fprintf(bw, "\nnote: %s\n", r.Note)
+	}
 	if z := r.ZeroSum; z != nil {
 		fmt.Fprintf(bw, "\nvalue to %s: %s (payoffs sum to %s)\n", r.Players[0], z.Value.RatString(), z.Constant.RatString())
 	}

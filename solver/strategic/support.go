@@ -20,8 +20,8 @@ type SupportOptions struct {
 	// players mix (default 16: the uniform mixture and 15 seeded random mixtures). When at most
 	// one player mixes the system is linear and one start suffices.
 	Starts int
-	// MaxSupports bounds the number of support profiles examined (default 200000); the
-	// search stops there and the result says so.
+	// MaxSupports bounds the number of support profiles examined (default 20000, a few
+	// seconds); the search stops there and the result says so.
 	MaxSupports int
 	// Tol is the acceptance threshold on the maximum regret, relative to the largest absolute
 	// payoff (default 1e-9).
@@ -90,7 +90,7 @@ func SupportEnumeration(ctx context.Context, g *game.Normal, opts SupportOptions
 		opts.Starts = 16
 	}
 	if opts.MaxSupports <= 0 {
-		opts.MaxSupports = 200000
+		opts.MaxSupports = 20000
 	}
 	if opts.Tol <= 0 {
 		opts.Tol = 1e-9

@@ -60,3 +60,19 @@ func TestSupportEnumerationGambitNPlayer(t *testing.T) {
 		t.Logf("%s: %d equilibria (%d exact), %d supports, max regret %.2g", filepath.Base(tt.file), len(res.Equilibria), exact, res.Supports, worst)
 	}
 }
+
+func TestSupportEnumerationLimit(t *testing.T) {
+	g := loadNFG(t, "contrib_5x4x3.nfg")
+	res, err := SupportEnumeration(context.Background(), g, SupportOptions{MaxSupports: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Exhausted || res.Supports != 10 {
+		t.Errorf("Exhausted %v after %d supports", res.Exhausted, res.Supports)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := SupportEnumeration(ctx, g, SupportOptions{}); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}
