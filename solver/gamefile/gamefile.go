@@ -83,9 +83,10 @@ type AllocFile struct {
 
 // fieldError is a validation problem at a key path (for line lookup).
 type fieldError struct {
-	path []string // e.g. ["tree", "nodes", "moves"]
-	nth  int      // which occurrence of an array-of-tables element (tree.nodes), 0-based
-	msg  string
+	path  []string // e.g. ["tree", "nodes", "moves"]
+	nth   int      // which occurrence of an array-of-tables element (tree.nodes), 0-based
+	index []int    // element of the key's array value (payoffs[1][0]), if any
+	msg   string
 }
 
 func (e *fieldError) Error() string { return e.msg }
@@ -125,7 +126,7 @@ func ParseTOML(name string, data []byte) (*game.Game, error) {
 	if err != nil {
 		var fe *fieldError
 		if errors.As(err, &fe) {
-			return nil, &Error{File: name, Line: locateTOML(data, fe.path, fe.nth), Msg: fe.msg}
+			return nil, &Error{File: name, Line: locateElement(data, locateTOML(data, fe.path, fe.nth), fe.index), Msg: fe.msg}
 		}
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
@@ -266,15 +267,19 @@ func (f *File) normal() (*game.Normal, error) {
 			}
 			return b.String()
 		}
+		at := func(err error) error {
+			err.(*fieldError).index = append([]int(nil), idx[:depth]...)
+			return err
+		}
 		if depth == n {
 			if len(t) != n {
-				return ferr([]string{"payoffs"}, 0, "%s: %d payoffs for %d players", where(), len(t), n)
+				return at(ferr([]string{"payoffs"}, 0, "%s: %d payoffs for %d players", where(), len(t), n))
 			}
 			v := make([]*big.Rat, n)
 			for i, e := range t {
 				r, ok := e.(*big.Rat)
 				if !ok {
-					return ferr([]string{"payoffs"}, 0, "%s[%d]: expected a number, found an array", where(), i)
+					return at(ferr([]string{"payoffs"}, 0, "%s[%d]: expected a number, found an array", where(), i))
 				}
 				v[i] = r
 			}
@@ -288,13 +293,13 @@ func (f *File) normal() (*game.Normal, error) {
 			return nil
 		}
 		if len(t) != shape[depth] {
-			return ferr([]string{"payoffs"}, 0, "%s: %d entries, want %d (strategies of %q)", where(), len(t), shape[depth], f.Players[depth])
+			return at(ferr([]string{"payoffs"}, 0, "%s: %d entries, want %d (strategies of %q)", where(), len(t), shape[depth], f.Players[depth]))
 		}
 		for s, e := range t {
 			sub, ok := e.(Table)
 			if !ok {
 				idx[depth] = s
-				return ferr([]string{"payoffs"}, 0, "%s: expected an array (one level per player, then a payoff vector), found a number", where())
+				return at(ferr([]string{"payoffs"}, 0, "%s: expected an array (one level per player, then a payoff vector), found a number", where()))
 			}
 			idx[depth] = s
 			if err := walk(sub, depth+1); err != nil {

@@ -85,7 +85,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"syntax", "players = [\"A\"\n\nx = ", 3, ""},
 		{"unknown key", pd + "payoffs = [[[1,1],[1,1]],[[1,1],[1,1]]]\ncolour = \"red\"\n", 4, `unknown key "colour"`},
-		{"short row", pd + "payoffs = [\n  [[1,1],[1,1]],\n  [[1,1]],\n]\n", 3, "payoffs[1]: 1 entries, want 2"},
+		{"short row", pd + "payoffs = [\n  [[1,1],[1,1]],\n  [[1,1]],\n]\n", 5, "payoffs[1]: 1 entries, want 2"},
+		{"short cell", pd + "payoffs = [\n  [[1,1],[1,1]], # row c1\n  [[1,1], \"1/2\",\n  [1]],\n]\n", 5, "payoffs[1]: 3 entries, want 2"},
+		{"short cell 2", pd + "payoffs = [\n  [[1,1],\n   [1,1]],\n  [[1,1],\n   [1]],\n]\n", 7, "payoffs[1][1]: 1 payoffs for 2 players"},
 		{"short vector", pd + "payoffs = [[[1,1],[1]],[[1,1],[1,1]]]\n", 3, "payoffs[0][1]: 1 payoffs for 2 players"},
 		{"bad number", pd + "payoffs = [[[1,1],[1,\"x\"]],[[1,1],[1,1]]]\n", 3, "invalid number"},
 		{"bool", pd + "payoffs = [[[1,1],[1,true]],[[1,1],[1,1]]]\n", 3, "a boolean"},

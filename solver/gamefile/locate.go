@@ -108,3 +108,89 @@ func jsonErrorLine(data []byte, err error, dec *json.Decoder) int {
 	}
 	return lineAt(data, int(dec.InputOffset()))
 }
+
+// locateElement returns the line where the element at index path idx (e.g. [1, 0] for
+// payoffs[1][0]) of the array value starting on line keyLine begins, by scanning brackets (and
+// skipping strings and comments). It returns keyLine when the element is not found.
+func locateElement(data []byte, keyLine int, idx []int) int {
+	if keyLine <= 0 || len(idx) == 0 {
+		return keyLine
+	}
+	line := 1
+	i := 0
+	for ; i < len(data) && line < keyLine; i++ {
+		if data[i] == '\n' {
+			line++
+		}
+	}
+	for ; i < len(data) && data[i] != '='; i++ {
+		if data[i] == '\n' {
+			return keyLine
+		}
+	}
+	var stack []int    // element counter per open array
+	expecting := false // the next significant character starts an element
+	for ; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '\n':
+			line++
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			continue
+		case c == '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+			i--
+			continue
+		}
+		if expecting && c != ']' {
+			expecting = false
+			d := len(stack)
+			if d == len(idx) && stack[d-1] == idx[d-1] && prefixEqual(stack[:d-1], idx[:d-1]) {
+				return line
+			}
+		}
+		switch c {
+		case '[':
+			stack = append(stack, 0)
+			expecting = true
+		case ']':
+			if len(stack) == 0 {
+				return keyLine
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return keyLine
+			}
+		case ',':
+			if len(stack) > 0 {
+				stack[len(stack)-1]++
+				expecting = true
+			}
+		case '"', '\'':
+			q := c
+			for i++; i < len(data) && data[i] != q; i++ {
+				if data[i] == '\\' && q == '"' {
+					i++
+				}
+				if i < len(data) && data[i] == '\n' {
+					line++
+				}
+			}
+		case '{':
+			return keyLine // inline tables: not needed for payoff tables
+		}
+	}
+	return keyLine
+}
+
+func prefixEqual(a, b []int) bool {
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}
