@@ -21,6 +21,9 @@ type scaledCache struct {
 // avoid big.Rat arithmetic. Computed once per game and shared; do not modify.
 func (g *Normal) Scaled() (vals []int64, ok bool) {
 	c := g.scaled
+	if c == nil { // a Normal not built by a constructor: compute without caching
+		c = new(scaledCache)
+	}
 	c.once.Do(func() {
 		n := int64(len(g.players))
 		limit := new(big.Int).SetInt64(math.MaxInt64 / 2 / n)

@@ -24,14 +24,18 @@ type SupportOptions struct {
 	// seconds); the search stops there and the result says so.
 	MaxSupports int
 	// Tol is the acceptance threshold on the maximum regret, relative to the largest absolute
-	// payoff (default 1e-9).
+	// payoff (default DefaultSupportTol).
 	Tol float64
 	// Seed seeds the random starting points (results are deterministic for a seed).
 	Seed int64
 }
 
+// DefaultSupportTol is the default relative regret threshold of [SupportEnumeration].
+const DefaultSupportTol = 1e-9
+
 // Numerical constants of the Newton solver.
 const (
+	minStartWeight = 0.05 // random starting mixtures draw weights in [minStartWeight, 1+minStartWeight)
 	newtonIters    = 60    // iterations per start
 	newtonResidual = 1e-13 // convergence: max |F| on payoffs scaled to [-1, 1]
 	// A start is abandoned when the residual exceeds newtonDiverged, or is still above
@@ -93,7 +97,7 @@ func SupportEnumeration(ctx context.Context, g *game.Normal, opts SupportOptions
 		opts.MaxSupports = 20000
 	}
 	if opts.Tol <= 0 {
-		opts.Tol = 1e-9
+		opts.Tol = DefaultSupportTol
 	}
 	n := g.NumPlayers()
 	for i := 0; i < n; i++ {
@@ -317,7 +321,7 @@ func (s *nsolver) newton(supp [][]int, st int, rng *rand.Rand) ([][]float64, boo
 		for c := range supp[i] {
 			w := 1.0
 			if st > 0 {
-				w = 0.05 + rng.Float64()
+				w = minStartWeight + rng.Float64()
 			}
 			z[off[i]+c] = w
 			sum += w

@@ -13,6 +13,7 @@ package welfare
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 )
@@ -295,4 +296,25 @@ func Rank(points []Point, rule Rule) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// GeometricMean returns (Π payoffs)^(1/n) as a float64, GTAlign's Cobb–Douglas mutual-welfare
+// reward √(U·L) for two players; ok is false when a payoff is negative. It is for reporting:
+// rankings should use the exact [NashProduct].
+func GeometricMean(payoffs []*big.Rat) (v float64, ok bool) {
+	if len(payoffs) == 0 {
+		return 0, false
+	}
+	logSum := 0.0
+	for _, x := range payoffs {
+		if x.Sign() < 0 {
+			return 0, false
+		}
+		if x.Sign() == 0 {
+			return 0, true
+		}
+		f, _ := x.Float64()
+		logSum += math.Log(f)
+	}
+	return math.Exp(logSum / float64(len(payoffs))), true
 }

@@ -180,3 +180,23 @@ func TestNashBargaining(t *testing.T) {
 		}
 	}
 }
+
+func TestGeometricMean(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want float64
+		ok   bool
+	}{
+		{[]string{"4", "9"}, 6, true},
+		{[]string{"1/4", "1"}, 0.5, true},
+		{[]string{"0", "5"}, 0, true},
+		{[]string{"-1", "5"}, 0, false},
+		{[]string{"2", "4", "8"}, 4, true},
+	}
+	for _, tt := range tests {
+		v, ok := GeometricMean(game.Rats(tt.in...))
+		if ok != tt.ok || (ok && (v-tt.want > 1e-12 || tt.want-v > 1e-12)) {
+			t.Errorf("GeometricMean(%v) = %v, %v; want %v, %v", tt.in, v, ok, tt.want, tt.ok)
+		}
+	}
+}
