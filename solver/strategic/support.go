@@ -35,7 +35,7 @@ const DefaultSupportTol = 1e-9
 
 // Numerical constants of the Newton solver.
 const (
-	minStartWeight = 0.05 // random starting mixtures draw weights in [minStartWeight, 1+minStartWeight)
+	minStartWeight = 0.05  // random starting mixtures draw weights in [minStartWeight, 1+minStartWeight)
 	newtonIters    = 60    // iterations per start
 	newtonResidual = 1e-13 // convergence: max |F| on payoffs scaled to [-1, 1]
 	// A start is abandoned when the residual exceeds newtonDiverged, or is still above
