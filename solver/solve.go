@@ -24,6 +24,9 @@ var ErrMethod = errors.New("solver: method not applicable")
 // Solve runs method (one of [Methods]) on g; "" means "spe" for tree games and "all" otherwise.
 // See the package documentation for what each method computes and the JSON fields it adds.
 func Solve(ctx context.Context, g *game.Game, method string) (*Report, error) {
+	if g == nil || g.Kind() == 0 {
+		return nil, fmt.Errorf("%w: empty game", ErrMethod)
+	}
 	if method == "" {
 		method = "all"
 		if g.Kind() == game.KindTree {

@@ -434,6 +434,9 @@ func TestMethodsOnSeeds(t *testing.T) {
 	if _, err := Solve(context.Background(), pd, "spe"); !errors.Is(err, ErrMethod) {
 		t.Errorf("spe on a normal-form game: %v", err)
 	}
+	if _, err := Solve(context.Background(), &game.Game{}, ""); !errors.Is(err, ErrMethod) {
+		t.Errorf("empty game: %v", err)
+	}
 	if _, err := Solve(context.Background(), pd, "bogus"); !errors.Is(err, ErrMethod) {
 		t.Errorf("unknown method: %v", err)
 	}

@@ -19,8 +19,8 @@ func NashBargaining(points []Point, d []*big.Rat) (Selection, error) {
 	if err != nil {
 		return Selection{}, err
 	}
-	if len(d) != dim {
-		return Selection{}, fmt.Errorf("%w: disagreement point has %d entries for %d players", ErrDimension, len(d), dim)
+	if err := checkPoint(d, dim); err != nil {
+		return Selection{}, err
 	}
 	var best *big.Rat
 	var sel Selection
@@ -40,6 +40,18 @@ func NashBargaining(points []Point, d []*big.Rat) (Selection, error) {
 		return Selection{}, ErrNoGain
 	}
 	return sel, nil
+}
+
+func checkPoint(d []*big.Rat, dim int) error {
+	if len(d) != dim {
+		return fmt.Errorf("%w: disagreement point has %d entries for %d players", ErrDimension, len(d), dim)
+	}
+	for _, x := range d {
+		if x == nil {
+			return fmt.Errorf("%w: disagreement point has a missing entry", ErrDimension)
+		}
+	}
+	return nil
 }
 
 func cmpNil(v, best *big.Rat) int {
@@ -85,8 +97,8 @@ func NashBargainingHull(points []Point, d []*big.Rat) (*HullSolution, error) {
 	if dim != 2 {
 		return nil, fmt.Errorf("welfare: bargaining over the convex hull needs 2 players, have %d", dim)
 	}
-	if len(d) != 2 {
-		return nil, fmt.Errorf("%w: disagreement point has %d entries for 2 players", ErrDimension, len(d))
+	if err := checkPoint(d, 2); err != nil {
+		return nil, err
 	}
 	front, _ := Frontier(points)
 	// Distinct frontier points sorted by u1 ascending (u2 then descends strictly).

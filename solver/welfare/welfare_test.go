@@ -130,6 +130,12 @@ func TestNashBargaining(t *testing.T) {
 	if err != nil || s.Index != 0 {
 		t.Errorf("NashBargaining = %+v, %v", s, err)
 	}
+	if _, err := NashBargaining(p, []*big.Rat{nil, nil}); !errors.Is(err, ErrDimension) {
+		t.Errorf("nil disagreement: %v", err)
+	}
+	if _, err := NashBargainingHull(p, game.Rats("1")); !errors.Is(err, ErrDimension) {
+		t.Errorf("short disagreement: %v", err)
+	}
 	if _, err := NashBargaining(p, game.Rats("5", "5")); !errors.Is(err, ErrNoGain) {
 		t.Errorf("no gain: %v", err)
 	}
