@@ -127,8 +127,27 @@ func startDaemon(t *testing.T, files map[string]string, mutate ...func(*daemon.R
 	return startDaemonIn(t, dir, mutate...)
 }
 
-// startDaemonIn runs the daemon on an existing config directory.
+// startDaemonIn runs the daemon on an existing config directory and waits for its model.
 func startDaemonIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions)) *harness {
+	t.Helper()
+	h := startIn(t, dir, mutate...)
+	h.waitReady()
+	return h
+}
+
+// startDaemonNoWait is startDaemon without waiting for the model.
+func startDaemonNoWait(t *testing.T, files map[string]string, mutate ...func(*daemon.RunOptions)) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	files["nashd.toml"] = testNashd
+	files["models.toml"] = modelsTOML(tinyA)
+	for name, c := range files {
+		writeFile(t, filepath.Join(dir, name), c)
+	}
+	return startIn(t, dir, mutate...)
+}
+
+func startIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions)) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: dir, sock: filepath.Join(shortTemp(t), "s.sock"), done: make(chan error, 1), logs: &syncWriter{w: &bytes.Buffer{}}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -149,7 +168,6 @@ func startDaemonIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions))
 	}
 	h.hc = unixClient(h.sock)
 	t.Cleanup(h.stop)
-	h.waitReady()
 	return h
 }
 
