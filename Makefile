@@ -73,7 +73,7 @@ bench-inference: build $(BENCHMODEL) ## Go engine vs a C reference loop on the b
 
 bench-solver: build ## nashd all-equilibria vs lrsnash on random games
 	$(GO) test -run '^$$' -bench BenchmarkLemkeHowson100 -benchtime 20x ./solver/bimatrix/
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./solver/strategic/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./solver/strategic/
 	$(GO) run ./solver/bimatrix/cmd/benchlrs
 
 bench-daemon: build $(BENCHMODEL) ## concurrent clients over the socket
