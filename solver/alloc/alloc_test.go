@@ -145,3 +145,34 @@ func FuzzParseDoND(f *testing.F) {
 		}
 	})
 }
+
+// TestDoNDTestFile parses all 1,052 dialogues of the Deal or No Deal test split (shared data,
+// skipped when absent) and checks every agreed split is one of the enumerated splits.
+func TestDoNDTestFile(t *testing.T) {
+	f, err := os.Open("../../../shared/data/dond/deal_no_deal_test.txt")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	n, agreed := 0, 0
+	for sc.Scan() {
+		n++
+		d, err := ParseDoND(sc.Text())
+		if err != nil {
+			t.Fatalf("line %d: %v", n, err)
+		}
+		if d.Agreed != nil {
+			agreed++
+			for i := range d.Game.Players {
+				if d.Agreed.Payoffs[i].Cmp(Value(d.Game, *d.Agreed, i, i)) != 0 {
+					t.Fatalf("line %d: payoff mismatch", n)
+				}
+			}
+		}
+	}
+	if n != 1052 || agreed == 0 || agreed == n {
+		t.Errorf("%d lines, %d agreements", n, agreed)
+	}
+}

@@ -32,7 +32,7 @@ type Dialogue struct {
 // <output> item0=a item1=b item2=c item0=d item1=e item2=f </output> <partner_input> c1 w1 …
 // </partner_input>`. The output gives YOU's shares then THEM's; "<disagree>" or
 // "<no_agreement>" mean no deal. Counts and values must be non-negative integers and the
-// partner's counts must match.
+// partner's counts must match. "<disconnect>" also means no deal.
 func ParseDoND(line string) (*Dialogue, error) {
 	in, err := section(line, "input")
 	if err != nil {
@@ -61,7 +61,7 @@ func ParseDoND(line string) (*Dialogue, error) {
 	}
 	d := &Dialogue{Game: a}
 	d.Text, _ = section(line, "dialogue")
-	if out, err := section(line, "output"); err == nil && !strings.Contains(out, "<disagree>") && !strings.Contains(out, "<no_agreement>") {
+	if out, err := section(line, "output"); err == nil && !noDeal(out) {
 		f := strings.Fields(out)
 		if len(f) != 6 {
 			return nil, fmt.Errorf("%w: <output> has %d fields, want 6", ErrDoND, len(f))
@@ -85,6 +85,17 @@ func ParseDoND(line string) (*Dialogue, error) {
 		d.Agreed = &s
 	}
 	return d, nil
+}
+
+// noDeal reports whether an <output> section records no agreement: "<disagree>",
+// "<no_agreement>" or "<disconnect>" markers.
+func noDeal(out string) bool {
+	for _, m := range []string{"<disagree>", "<no_agreement>", "<disconnect>"} {
+		if strings.Contains(out, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func section(line, tag string) (string, error) {
