@@ -40,10 +40,18 @@ func main() {
 	nPrompt := flag.Int("prompt", 128, "prompt tokens")
 	nCtx := flag.Int("ctx", 1024, "context size")
 	threadSweep := flag.String("thread-sweep", "1,2", "thread counts for the engine-only thread measurement ('' to skip)")
+	sweepOnly := flag.Bool("sweep-only", false, "run only the thread sweep")
 	flag.Parse()
 	if *model == "" {
 		fmt.Fprintln(os.Stderr, "usage: benchinfer -m MODEL [-threads N] [-reps N]")
 		os.Exit(2)
+	}
+	if *sweepOnly {
+		if err := sweepThreads(*model, *reps, *nGen, *nPrompt, *nCtx, *threadSweep); err != nil {
+			fmt.Fprintln(os.Stderr, "benchinfer:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*model, *threads, *reps, *nGen, *nPrompt, *nCtx, *threadSweep); err != nil {
 		fmt.Fprintln(os.Stderr, "benchinfer:", err)
@@ -222,30 +230,45 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 	}
 
 	if sweep != "" {
-		for _, f := range strings.Split(sweep, ",") {
-			var n int
-			if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
-				continue
-			}
-			te, err := engine.Open(model, engine.Options{ContextSize: nCtx, Threads: n, Logger: quiet})
-			if err != nil {
-				return err
-			}
-			var pr, gr []float64
-			for i := 1; i <= min(reps, 3); i++ {
-				s, _, err := engineRun(te, ps[i], nGen/2, "")
-				if err != nil {
-					te.Close()
-					return err
-				}
-				pr, gr = append(pr, s.promptTPS), append(gr, s.genTPS)
-			}
-			te.Close()
-			fmt.Printf("threads %d: prompt %.1f tok/s, generation %.2f tok/s (median of %d)\n", n, median(pr), median(gr), len(pr))
+		if err := sweepThreads(model, reps, nGen, nPrompt, nCtx, sweep); err != nil {
+			return err
 		}
 	}
 	fmt.Printf("generation_ratio=%.3f\n", median(genRatios))
 	fmt.Printf("prompt_ratio=%.3f\n", median(promptRatios))
+	return nil
+}
+
+// sweepThreads measures the engine's prompt and generation speed for each thread count in
+// sweep (comma-separated).
+func sweepThreads(model string, reps, nGen, nPrompt, nCtx int, sweep string) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, f := range strings.Split(sweep, ",") {
+		var n int
+		if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
+			return fmt.Errorf("bad thread count %q", f)
+		}
+		te, err := engine.Open(model, engine.Options{ContextSize: nCtx, Threads: n, Logger: quiet})
+		if err != nil {
+			return err
+		}
+		ps, err := prompts(te, min(reps, 3)+1, nPrompt)
+		if err != nil {
+			te.Close()
+			return err
+		}
+		var pr, gr []float64
+		for i := 1; i < len(ps); i++ {
+			s, _, err := engineRun(te, ps[i], max(8, nGen/2), "")
+			if err != nil {
+				te.Close()
+				return err
+			}
+			pr, gr = append(pr, s.promptTPS), append(gr, s.genTPS)
+		}
+		te.Close()
+		fmt.Printf("threads %d: prompt %.1f tok/s, generation %.2f tok/s (median of %d; runs %.1f / %.2f)\n", n, median(pr), median(gr), len(pr), pr, gr)
+	}
 	return nil
 }
 
