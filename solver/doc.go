@@ -16,8 +16,10 @@
 // ("enummixed", bimatrix.Enumerate); for three or more players every pure equilibrium plus
 // mixed ones found by support enumeration ("supportenum", not complete, each with its max
 // regret); for allocation games the allocation analysis. pure: every pure equilibrium
-// ("enumpure", complete). lh: the equilibria reachable by Lemke–Howson paths ("lcp", not
-// complete). zerosum: value and optimal strategies of a constant-sum game ("lp"). ce: a
+// ("enumpure", complete). lh: one equilibrium, fast, by the Lemke–Howson path dropping the row
+// player's first strategy ("lcp"; milliseconds on 100×100 games). lhall: every equilibrium
+// reachable by Lemke–Howson paths from every label ("lcp", not complete; exponential in the
+// worst case, seconds at 30×30). zerosum: value and optimal strategies of a constant-sum game ("lp"). ce: a
 // welfare-maximising correlated equilibrium ("ce"). iesds / iewds: iterated elimination of
 // strictly (pure and mixed dominators) / weakly dominated strategies. pareto: the Pareto
 // frontier of the pure outcomes (or of the splits of an allocation game). spe: the

@@ -16,7 +16,7 @@ import (
 )
 
 // Methods lists the method names [Solve] accepts.
-var Methods = []string{"all", "pure", "lh", "zerosum", "ce", "iesds", "iewds", "pareto", "spe"}
+var Methods = []string{"all", "pure", "lh", "lhall", "zerosum", "ce", "iesds", "iewds", "pareto", "spe"}
 
 // ErrMethod reports an unknown method or one that does not apply to the game.
 var ErrMethod = errors.New("solver: method not applicable")
@@ -111,12 +111,21 @@ func solveNormal(ctx context.Context, name string, g *game.Normal, method string
 		return r, nil
 	case "pure":
 		return pureReport(name, g, "enumpure"), nil
-	case "lh":
+	case "lh", "lhall":
 		if !two {
-			return nil, fmt.Errorf("%w: lh needs a two-player game", ErrMethod)
+			return nil, fmt.Errorf("%w: %s needs a two-player game", ErrMethod, method)
 		}
 		A, B, _ := g.Matrices()
-		eqs, err := bimatrix.LemkeHowsonAllContext(ctx, A, B)
+		var eqs []bimatrix.Equilibrium
+		var err error
+		if method == "lh" {
+			var e bimatrix.Equilibrium
+			if e, err = bimatrix.LemkeHowsonContext(ctx, A, B, 0); err == nil {
+				eqs = []bimatrix.Equilibrium{e}
+			}
+		} else {
+			eqs, err = bimatrix.LemkeHowsonAllContext(ctx, A, B)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("solve %s: %w", name, err)
 		}

@@ -274,8 +274,16 @@ func TestKnownGames(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkExact(t, tt.name+" (lh)", tt.g.Normal, lh)
-		if len(lh.Equilibria) == 0 || len(lh.Equilibria) > len(r.Equilibria) {
-			t.Errorf("%s: lh found %d of %d", tt.name, len(lh.Equilibria), len(r.Equilibria))
+		if len(lh.Equilibria) != 1 {
+			t.Errorf("%s: lh found %d equilibria, want 1", tt.name, len(lh.Equilibria))
+		}
+		lhall, err := Solve(context.Background(), tt.g, "lhall")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, tt.name+" (lhall)", tt.g.Normal, lhall)
+		if len(lhall.Equilibria) == 0 || len(lhall.Equilibria) > len(r.Equilibria) {
+			t.Errorf("%s: lhall found %d of %d", tt.name, len(lhall.Equilibria), len(r.Equilibria))
 		}
 	}
 	// Shapley's game (1964): the unique equilibrium is uniform.
@@ -330,7 +338,7 @@ func TestRandomGames(t *testing.T) {
 			}
 		}
 		g := bimatrixGame(t, A, B)
-		for _, method := range []string{"all", "pure", "lh", "iesds", "iewds", "pareto"} {
+		for _, method := range []string{"all", "pure", "lh", "lhall", "iesds", "iewds", "pareto"} {
 			r, err := Solve(context.Background(), g, method)
 			if err != nil {
 				t.Fatalf("trial %d %s: %v", trial, method, err)

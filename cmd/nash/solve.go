@@ -19,7 +19,7 @@ func init() {
 	register(&command{
 		name:    "solve",
 		summary: "solve a game file (.toml, .json or Gambit .nfg) exactly: equilibria, dominance, Pareto, SPE",
-		usage:   "FILE [--method all|pure|lh|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs]",
+		usage:   "FILE [--method all|pure|lh|lhall|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs]",
 		run:     runSolve,
 	})
 }
