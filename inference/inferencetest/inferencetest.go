@@ -345,7 +345,28 @@ func testConcurrent(t *testing.T, g Generator) {
 			got[i], errs[i] = fmt.Sprint(r.Tokens), err
 		}()
 	}
+	// Grammar-constrained requests running beside each other (each slot has its own grammar
+	// state) still match their grammars.
+	gerrs := make([]string, len(Grammars))
+	for i, gc := range Grammars {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 64, Grammar: gc.GBNF, Sampling: inference.DefaultSampling(uint32(i))}, nil)
+			switch {
+			case err != nil:
+				gerrs[i] = err.Error()
+			case !gc.Matches(r.Text):
+				gerrs[i] = fmt.Sprintf("output %q does not match", r.Text)
+			}
+		}()
+	}
 	wg.Wait()
+	for i, e := range gerrs {
+		if e != "" {
+			t.Errorf("concurrent grammar %s: %s", Grammars[i].Name, e)
+		}
+	}
 	for i := range want {
 		if errs[i] != nil {
 			t.Errorf("request %d: %v", i, errs[i])

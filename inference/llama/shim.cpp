@@ -191,6 +191,7 @@ struct nash_sampler {
     int utf8_need = 0; // continuation bytes the accepted text still lacks
     std::vector<llama_token_data> cur;
     std::vector<llama_token_data> cand;
+    std::vector<llama_token_data> raw;
     std::vector<llama_token_data> valid;
     std::vector<char> piece;
 
@@ -287,14 +288,14 @@ static bool grammar_allows(nash_sampler *s, llama_token tok) {
     return std::isfinite(one.logit);
 }
 
-// prefilter replaces s->cur (indexed by token id) with the tokens whose first byte the grammar
-// can accept next, plus the end-of-generation tokens. A token whose first character the
-// grammar rejects is rejected as a whole, so nothing allowed is lost. Single-byte ASCII tokens
-// probe which first bytes are allowed; non-ASCII first bytes and bytes without a probe token
-// are kept. Skipped while the accepted text ends inside a UTF-8 character.
-static void prefilter(nash_sampler *s) {
+// allowed_first_bytes finds which first bytes the grammar can accept next: single-byte ASCII
+// tokens probe the grammar; non-ASCII bytes and bytes without a probe token count as allowed.
+// A token whose first character the grammar rejects is rejected as a whole, so filtering by
+// first byte loses nothing the grammar allows. Returns false (not applicable) while the
+// accepted text ends inside a UTF-8 character, or without an index.
+static bool allowed_first_bytes(nash_sampler *s, bool allowed[256]) {
     const nash_vocab_index *ix = s->index;
-    if (!ix || s->utf8_need > 0) return;
+    if (!ix || s->utf8_need > 0) return false;
     llama_token_data probe[128];
     uint8_t probe_byte[128];
     int np = 0;
@@ -306,18 +307,30 @@ static void prefilter(nash_sampler *s) {
     }
     llama_token_data_array arr = {probe, (size_t)np, -1, false};
     llama_sampler_apply(s->grammar, &arr);
-    bool allowed[256];
     for (int b = 0; b < 256; b++) allowed[b] = b >= 128 || ix->single[b] < 0;
     for (int i = 0; i < np; i++) {
         if (std::isfinite(probe[i].logit)) allowed[probe_byte[i]] = true;
     }
+    return true;
+}
+
+// prefilter sets s->cur to the tokens with an allowed first byte plus the end-of-generation
+// tokens (the grammar decides on those), taking each token's logit from logits[t] or, if
+// logits is NULL, from raw[t] (id-ordered). Returns false, leaving s->cur alone, where
+// allowed_first_bytes is not applicable.
+static bool prefilter(nash_sampler *s, const float *logits, const llama_token_data *raw) {
+    auto logit = [&](llama_token t) { return logits ? logits[t] : raw[t].logit; };
+    bool allowed[256];
+    if (!allowed_first_bytes(s, allowed)) return false;
+    const nash_vocab_index *ix = s->index;
     s->cand.clear();
     for (int b = 0; b < 256; b++) {
         if (!allowed[b]) continue;
-        for (llama_token t : ix->by_first[b]) s->cand.push_back(s->cur[t]);
+        for (llama_token t : ix->by_first[b]) s->cand.push_back(llama_token_data{t, logit(t), 0.0f});
     }
-    for (llama_token t : ix->eog) s->cand.push_back(s->cur[t]);
+    for (llama_token t : ix->eog) s->cand.push_back(llama_token_data{t, logit(t), 0.0f});
     s->cur.swap(s->cand);
+    return true;
 }
 
 // grammar_filter leaves in s->valid the grammar-allowed tokens of s->cur that the post chain
@@ -373,10 +386,17 @@ llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int3
         }
         if (s->grammar && !s->naive && !grammar_allows(s, id)) {
             if (full_pass) *full_pass = 1;
-            s->fill(logits); // again: the post chain reordered and truncated cur
-            llama_token_data_array again = {s->cur.data(), s->cur.size(), -1, false};
-            llama_sampler_apply(s->pre, &again);
-            prefilter(s);
+            // The post chain reordered and truncated cur: start again from the logits, with
+            // the penalties (if any) applied.
+            if (llama_sampler_chain_n(s->pre) == 0) {
+                if (!prefilter(s, logits, nullptr)) s->fill(logits);
+            } else {
+                s->fill(logits);
+                llama_token_data_array again = {s->cur.data(), s->cur.size(), -1, false};
+                llama_sampler_apply(s->pre, &again);
+                s->raw = s->cur; // id-ordered penalised logits
+                prefilter(s, nullptr, s->raw.data());
+            }
             grammar_filter(s);
             if (s->valid.empty()) {
                 set_err(err, "the grammar allows no token here");
