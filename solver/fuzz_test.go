@@ -51,4 +51,3 @@ func FuzzSolve(f *testing.F) {
 		}
 	})
 }
-

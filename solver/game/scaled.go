@@ -8,9 +8,10 @@ import (
 
 // scaledCache holds the integer form of a game's payoffs (see [Normal.Scaled]).
 type scaledCache struct {
-	once sync.Once
-	vals []int64
-	ok   bool
+	once   sync.Once
+	vals   []int64
+	factor *big.Int
+	ok     bool
 }
 
 // Scaled returns every payoff multiplied by one common positive factor (the least common
@@ -49,7 +50,16 @@ func (g *Normal) Scaled() (vals []int64, ok bool) {
 			}
 			vals[k] = t.Int64()
 		}
-		c.vals, c.ok = vals, true
+		c.vals, c.factor, c.ok = vals, lcm, true
 	})
 	return c.vals, c.ok
+}
+
+// ScaleFactor returns the common factor of [Normal.Scaled] (nil when Scaled is not ok): the
+// payoff at entry e is Scaled()[e] / ScaleFactor().
+func (g *Normal) ScaleFactor() *big.Int {
+	if _, ok := g.Scaled(); !ok {
+		return nil
+	}
+	return new(big.Int).Set(g.scaled.factor)
 }

@@ -194,6 +194,55 @@ func huge(g *game.Normal) *game.Normal {
 	return h
 }
 
+// TestStrategyValuesPaths checks the int64 path of StrategyValues against the big.Rat path
+// (forced with a game too large for int64) on random mixed profiles.
+func TestStrategyValuesPaths(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	for trial := 0; trial < 60; trial++ {
+		g := randomGame(rng, [][]int{{3, 2, 3}, {4, 4}, {2, 2, 2, 2}}[trial%3], 20)
+		h := huge(g)
+		p := make(Profile, g.NumPlayers())
+		for i := range p {
+			den := int64(1 + rng.Intn(12))
+			left := den
+			for s := 0; s < g.NumStrategies(i); s++ {
+				k := left
+				if s < g.NumStrategies(i)-1 {
+					k = rng.Int63n(left + 1)
+				}
+				p[i] = append(p[i], big.NewRat(k, den))
+				left -= k
+			}
+		}
+		if _, ok := strategyValuesInt(g, p); !ok {
+			t.Fatal("int path refused a small game")
+		}
+		// Verify's domination and welfare rank agree between the int64 and big.Rat paths (h's
+		// payoffs are an increasing affine map of g's, so both must give the same answers).
+		va, err := Verify(g, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, _ := Verify(h, p)
+		if va.WelfareRank != vb.WelfareRank || len(va.DominatedBy) != len(vb.DominatedBy) || va.Equilibrium != vb.Equilibrium {
+			t.Fatalf("trial %d: Verify paths disagree: %+v / %+v", trial, va, vb)
+		}
+		a := StrategyValues(g, p)
+		b := StrategyValues(h, p)
+		f := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(30), nil))
+		for i := range a {
+			for s := range a[i] {
+				// h's payoffs are 10^30·u + 1/7, so its values are 10^30·a + 1/7.
+				want := new(big.Rat).Mul(a[i][s], f)
+				want.Add(want, big.NewRat(1, 7))
+				if b[i][s].Cmp(want) != 0 {
+					t.Fatalf("trial %d: player %d strategy %d: int path %v, rat path %v", trial, i, s, a[i][s], b[i][s])
+				}
+			}
+		}
+	}
+}
+
 // TestVerifyPaths checks that the int64 and big.Rat paths of VerifyPure agree.
 func TestVerifyPaths(t *testing.T) {
 	rng := rand.New(rand.NewSource(8))

@@ -62,8 +62,74 @@ func Verify(g *game.Normal, p Profile) (*Verdict, error) {
 		v.Payoffs[i] = u
 		v.Regret[i], v.BestResponses[i] = regret(vals[i], u)
 	}
-	v.finish(g)
+	if !v.finishMixedScaled(g) {
+		v.finish(g)
+	}
 	return v, nil
+}
+
+// finishMixedScaled is finish on the integer payoffs of game.Normal.Scaled: with factor L, an
+// integer payoff x compares with the rational q = L·u as x with floor(q) and ceil(q). It
+// reports false when the game has no integer form or a bound does not fit in int64.
+func (v *Verdict) finishMixedScaled(g *game.Normal) bool {
+	sc, ok := g.Scaled()
+	if !ok {
+		return false
+	}
+	L := new(big.Rat).SetInt(g.ScaleFactor())
+	n := g.NumPlayers()
+	lo := make([]int64, n) // ceil(L·u_i): x < u_i ⟺ x < lo_i
+	hi := make([]int64, n) // floor(L·u_i): x > u_i ⟺ x > hi_i
+	bounds := func(r *big.Rat) (int64, int64, bool) {
+		q := new(big.Rat).Mul(r, L)
+		f := new(big.Int).Div(q.Num(), q.Denom()) // floor (Euclidean division, positive denominator)
+		c := new(big.Int).Set(f)
+		if !q.IsInt() {
+			c.Add(c, big.NewInt(1))
+		}
+		if !f.IsInt64() || !c.IsInt64() {
+			return 0, 0, false
+		}
+		return c.Int64(), f.Int64(), true
+	}
+	v.Equilibrium = true
+	for _, r := range v.Regret {
+		if r.Sign() != 0 {
+			v.Equilibrium = false
+		}
+	}
+	v.Welfare = new(big.Rat)
+	for i, u := range v.Payoffs {
+		v.Welfare.Add(v.Welfare, u)
+		if lo[i], hi[i], ok = bounds(u); !ok {
+			return false
+		}
+	}
+	_, wHi, ok := bounds(v.Welfare)
+	if !ok {
+		return false
+	}
+	v.DominatedBy, v.WelfareRank = nil, 1
+	for q := 0; q < g.NumProfiles(); q++ {
+		ge, gt := true, false
+		var w int64
+		for i := 0; i < n; i++ {
+			x := sc[q*n+i]
+			w += x
+			if x < lo[i] {
+				ge = false
+			} else if x > hi[i] {
+				gt = true
+			}
+		}
+		if ge && gt {
+			v.DominatedBy = append(v.DominatedBy, q)
+		}
+		if w > wHi {
+			v.WelfareRank++
+		}
+	}
+	return true
 }
 
 func regret(vals []*big.Rat, u *big.Rat) (*big.Rat, []int) {
