@@ -12,7 +12,9 @@
 //
 // # Methods
 //
-// all (default): every extreme equilibrium of a two-player game, exact and complete
+// The default is spe for tree games and all otherwise.
+//
+// all: every extreme equilibrium of a two-player game, exact and complete
 // ("enummixed", bimatrix.Enumerate); for three or more players every pure equilibrium plus
 // mixed ones found by support enumeration ("supportenum", not complete, each with its max
 // regret); for allocation games the allocation analysis. pure: every pure equilibrium
@@ -22,7 +24,8 @@
 // worst case, seconds at 30×30). zerosum: value and optimal strategies of a constant-sum game ("lp"). ce: a
 // welfare-maximising correlated equilibrium ("ce"). iesds / iewds: iterated elimination of
 // strictly (pure and mixed dominators) / weakly dominated strategies. pareto: the Pareto
-// frontier of the pure outcomes (or of the splits of an allocation game). spe: the
+// frontier of the pure outcomes and the outcome each welfare rule selects from it (for an
+// allocation game, the same analysis as all). spe: the
 // subgame-perfect equilibrium of a tree by backward induction. Tree games are solved through
 // their normal form ([game.Tree.ToNormal]) for every method but spe.
 //
