@@ -35,7 +35,10 @@
 // equilibria (profile: one probability vector per player as exact rational strings; payoffs).
 // Extra fields appear only for the methods that need them: zero_sum (value, constant), correlated
 // (distribution over profiles, payoffs, welfare), eliminated and remaining (dominance), pareto
-// (strict and weak frontiers of pure outcomes), spe (choice at every decision node with ties,
-// path, unique), allocation (split analysis), and, on equilibria found numerically, exact:false
-// with max_regret (their probabilities are then decimal strings).
+// (strict and weak frontiers of pure outcomes; select: the outcome chosen by sum, nash_product
+// and maxmin, ties broken by the players' payoffs in order), spe (choice at every decision node
+// with ties, path, unique), allocation (split count, envy-free and Pareto-optimal splits, max
+// total welfare among envy-free splits, Nash bargaining split and lottery), note (a limit the
+// method hit), and, on equilibria found numerically, exact:false with max_regret (their
+// probabilities are then decimal strings).
 package solver
