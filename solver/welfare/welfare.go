@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
 	"strings"
 )
 
@@ -81,24 +82,40 @@ func WeakFrontier(points []Point) ([]int, error) {
 	return frontier(points, StrictlyDominates)
 }
 
+// frontier keeps the points no other point dominates. A dominator (weak or strict) always has
+// a strictly larger payoff sum, and domination is transitive, so scanning the points by
+// decreasing sum and testing each only against the frontier found so far is enough (the
+// sort-and-filter idea of Kung, Luccio & Preparata, "On finding the maxima of a set of
+// vectors", JACM 1975): O(P log P + P·F) comparisons for F frontier points.
 func frontier(points []Point, dom func(a, b []*big.Rat) bool) ([]int, error) {
 	if _, err := checkDim(points); err != nil {
 		return nil, err
 	}
-	var out []int
+	sums := make([]*big.Rat, len(points))
+	order := make([]int, len(points))
 	for i, p := range points {
+		sums[i] = new(big.Rat)
+		for _, x := range p.Payoffs {
+			sums[i].Add(sums[i], x)
+		}
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sums[order[a]].Cmp(sums[order[b]]) > 0 })
+	var front []int
+	for _, i := range order {
 		ok := true
-		for j, q := range points {
-			if j != i && dom(q.Payoffs, p.Payoffs) {
+		for _, j := range front {
+			if dom(points[j].Payoffs, points[i].Payoffs) {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			out = append(out, i)
+			front = append(front, i)
 		}
 	}
-	return out, nil
+	sort.Ints(front)
+	return front, nil
 }
 
 // Rule is a welfare function on payoff vectors.
