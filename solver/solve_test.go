@@ -548,3 +548,15 @@ func TestChanceTree(t *testing.T) {
 	}
 	checkExact(t, "chance all", nf, all)
 }
+
+func TestWriteMatrix(t *testing.T) {
+	g := load(t, filepath.Join(gamesDir, "prisoner_dilemma.toml"))
+	var b strings.Builder
+	if err := WriteMatrix(&b, g.Normal); err != nil {
+		t.Fatal(err)
+	}
+	want := "  Alice \\ Bob    c1    c2\n           c1  3, 3  0, 5\n           c2  5, 0  1, 1\n"
+	if b.String() != want {
+		t.Errorf("WriteMatrix =\n%q\nwant\n%q", b.String(), want)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/nashd/nashd/solver/game"
 )
 
 // WriteText writes the report for people: the equilibria as a table with strategy names and
@@ -241,4 +243,31 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// MaxMatrixText is the largest strategy count per player that [WriteMatrix] prints.
+const MaxMatrixText = 12
+
+// WriteMatrix writes a two-player game's payoff table (rows: player 1's strategies, columns:
+// player 2's, cells "row payoff, column payoff" as exact fractions). It writes nothing for
+// other games or for games with more than MaxMatrixText strategies per player.
+func WriteMatrix(w io.Writer, g *game.Normal) error {
+	if g == nil || g.NumPlayers() != 2 || g.NumStrategies(0) > MaxMatrixText || g.NumStrategies(1) > MaxMatrixText {
+		return nil
+	}
+	A, B, _ := g.Matrices()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s \\ %s\t", g.Players()[0], g.Players()[1])
+	for _, s := range g.Strategies(1) {
+		fmt.Fprintf(tw, "%s\t", s)
+	}
+	fmt.Fprintln(tw)
+	for i, s := range g.Strategies(0) {
+		fmt.Fprintf(tw, "%s\t", s)
+		for j := range A[i] {
+			fmt.Fprintf(tw, "%s, %s\t", A[i][j].RatString(), B[i][j].RatString())
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
 }

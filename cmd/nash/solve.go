@@ -71,6 +71,12 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, r)
 	}
+	if g.Normal != nil {
+		if err := solver.WriteMatrix(stdout, g.Normal); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
 	return r.WriteText(stdout)
 }
 
