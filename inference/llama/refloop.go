@@ -8,6 +8,8 @@ import "C"
 
 import (
 	"fmt"
+	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -33,4 +35,42 @@ func ReferenceRun(modelPath, prompt string, nGen, threads, nCtx int) (RefResult,
 		return RefResult{}, fmt.Errorf("llama: reference run: %s", C.GoString(&r.err[0]))
 	}
 	return RefResult{PromptN: int(r.prompt_n), PromptMS: float64(r.prompt_ms), GenN: int(r.gen_n), GenMS: float64(r.gen_ms)}, nil
+}
+
+// ReadBandwidth measures memory read bandwidth in bytes per second: threads goroutines each sum
+// their share of a buffer of the given size (far larger than the caches) with a C loop compiled
+// like ggml (-O3 -march=native, so with vector loads); the best of passes runs counts. Model
+// bytes per token divided by this bounds generation speed.
+func ReadBandwidth(size, threads, passes int) float64 {
+	threads = max(threads, 1)
+	n := size / 8
+	buf := (*C.uint64_t)(C.malloc(C.size_t(n * 8)))
+	defer C.free(unsafe.Pointer(buf))
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(buf)), n)
+	for i := range words {
+		words[i] = uint64(i)
+	}
+	chunk := n / threads
+	best := 0.0
+	var sink C.uint64_t
+	var mu sync.Mutex
+	for range max(passes, 1) {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := range threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := (*C.uint64_t)(unsafe.Add(unsafe.Pointer(buf), w*chunk*8))
+				s := C.nash_sum_u64(p, C.size_t(chunk))
+				mu.Lock()
+				sink += s
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		best = max(best, float64(chunk*threads*8)/time.Since(start).Seconds())
+	}
+	_ = sink
+	return best
 }

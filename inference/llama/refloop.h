@@ -16,4 +16,10 @@ typedef struct nash_ref_result {
 int nash_ref_run(const char *model_path, const char *prompt, int n_gen, int threads, int n_ctx,
                  nash_ref_result *out);
 
+#include <stddef.h>
+#include <stdint.h>
+
+// nash_sum_u64 sums n words: a memory read loop for measuring bandwidth.
+uint64_t nash_sum_u64(const uint64_t *p, size_t n);
+
 #endif

@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nashd/nashd/inference"
@@ -201,11 +200,13 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 		best(eng, func(s sample) float64 { return s.genTPS }), best(ref, func(s sample) float64 { return s.genTPS }))
 
 	// Memory-bandwidth bound: every weight is read once per generated token.
-	bw1 := readBandwidth(1)
-	bwN := readBandwidth(threads)
+	bw1 := llama.ReadBandwidth(512<<20, 1, 5)
+	bwN := llama.ReadBandwidth(512<<20, max(threads, engine.PhysicalCores()), 5)
 	limit := bwN / float64(info.SizeBytes)
-	fmt.Printf("read bandwidth: %.1f GB/s (1 thread), %.1f GB/s (%d threads); %.1f MB per token -> limit %.1f tok/s; engine achieves %.0f%% of it\n",
-		bw1/1e9, bwN/1e9, threads, float64(info.SizeBytes)/1e6, limit, 100*eGen/limit)
+	limit1 := bw1 / float64(info.SizeBytes)
+	fmt.Printf("read bandwidth (C loop, best of 5 over 512 MiB): %.1f GB/s with 1 thread, %.1f GB/s with %d\n", bw1/1e9, bwN/1e9, max(threads, engine.PhysicalCores()))
+	fmt.Printf("bandwidth limit: %.1f MB read per token -> %.1f tok/s (1 thread's bandwidth), %.1f tok/s (all cores'); engine generation %.2f tok/s = %.0f%% / %.0f%% of them\n",
+		float64(info.SizeBytes)/1e6, limit1, limit, eGen, 100*eGen/limit1, 100*eGen/limit)
 
 	// Grammar-constrained against unconstrained generation, back to back on the same prompt
 	// and for the same number of tokens (the grammar may finish early).
@@ -346,47 +347,4 @@ func naiveGrammar(model, prompt string, nGen, threads, nCtx, reps int) error {
 	fmt.Printf("binding loop medians: unconstrained %.2f ms/token, smart grammar %.2f (x%.3f), naive grammar %.2f (x%.3f)\n",
 		median(none), median(smart), median(smart)/median(none), median(naive), median(naive)/median(none))
 	return nil
-}
-
-// readBandwidth measures memory read bandwidth with n goroutines summing a 512 MiB buffer
-// (far larger than any cache), best of three passes.
-func readBandwidth(n int) float64 {
-	const size = 512 << 20
-	buf := make([]uint64, size/8)
-	for i := range buf {
-		buf[i] = uint64(i)
-	}
-	best := 0.0
-	var sink uint64
-	for range 3 {
-		start := time.Now()
-		var wg sync.WaitGroup
-		sums := make([]uint64, n)
-		chunk := len(buf) / n
-		for w := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				part := buf[w*chunk : (w+1)*chunk]
-				var a, b, c, d uint64
-				for i := 0; i+4 <= len(part); i += 4 {
-					a += part[i]
-					b += part[i+1]
-					c += part[i+2]
-					d += part[i+3]
-				}
-				sums[w] = a + b + c + d
-			}()
-		}
-		wg.Wait()
-		el := time.Since(start).Seconds()
-		for _, s := range sums {
-			sink += s
-		}
-		best = max(best, size/el)
-	}
-	if sink == 42 {
-		fmt.Print("")
-	}
-	return best
 }
