@@ -48,7 +48,7 @@ func threads() int {
 		fmt.Sscan(n, &t)
 		return t
 	}
-	return 1 // the CPU is shared (2 cores, other jobs): one thread avoids spin-wait stalls
+	return 0 // the engine's default: one per physical core
 }
 
 func load(spec config.Spec, progress func(float32)) (modelmgr.Generator, error) {
@@ -185,8 +185,8 @@ type bareEngine struct {
 	req inference.Request
 }
 
-func openBare(b *testing.B, model string) *bareEngine {
-	e, err := engine.Open(model, engine.Options{ContextSize: ctxSize, Threads: threads(), Slots: 1})
+func openBare(b *testing.B, model string, slots int) *bareEngine {
+	e, err := engine.Open(model, engine.Options{ContextSize: ctxSize, Threads: threads(), Slots: slots})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -199,13 +199,29 @@ func openBare(b *testing.B, model string) *bareEngine {
 	return &bareEngine{e: e, req: inference.Request{Prompt: p, MaxTokens: genTokens, Sampling: s}}
 }
 
-func (be *bareEngine) run(b *testing.B) speed {
+// run generates n streams concurrently on the engine.
+func (be *bareEngine) run(b *testing.B, n int) speed {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total, gen := 0, 0.0
 	t0 := time.Now()
-	res, err := be.e.Generate(context.Background(), be.req, nil)
-	if err != nil {
-		b.Fatal(err)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := be.e.Generate(context.Background(), be.req, nil)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mu.Lock()
+			total += len(res.Tokens)
+			gen += res.Timings.PredictedPerSecond
+			mu.Unlock()
+		}()
 	}
-	return speed{gen: res.Timings.PredictedPerSecond, wall: float64(len(res.Tokens)) / time.Since(t0).Seconds()}
+	wg.Wait()
+	return speed{gen: gen, wall: float64(total) / time.Since(t0).Seconds()}
 }
 
 // rounds is how many times each configuration is measured; the best run counts (the CPU
@@ -218,21 +234,25 @@ const rounds = 3
 // side by side in one run.
 func BenchmarkThroughput(b *testing.B) {
 	model := benchModel(b)
-	be := openBare(b, model)
+	be := openBare(b, model, 1)
 	defer be.e.Close()
+	be4 := openBare(b, model, 4)
+	defer be4.e.Close()
 	ds := map[int]*daemonProc{}
 	for _, slots := range []int{1, 2, 4} {
 		ds[slots] = startDaemon(b, model, slots)
 		defer ds[slots].stop()
 		ds[slots].clients(b, slots) // warm-up
 	}
-	be.run(b)
+	be.run(b, 1)
+	be4.run(b, 4)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var bare speed
+		var bare, bare4 speed
 		res := map[int]speed{}
 		for r := 0; r < rounds; r++ {
-			bare = bare.best(be.run(b))
+			bare = bare.best(be.run(b, 1))
+			bare4 = bare4.best(be4.run(b, 4))
 			for _, slots := range []int{1, 2, 4} {
 				res[slots] = res[slots].best(ds[slots].clients(b, slots))
 			}
@@ -244,9 +264,13 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ReportMetric(res[1].gen/bare.gen, "single/bare")
 		b.ReportMetric(res[1].wall/bare.wall, "single/bare_wall")
 		b.ReportMetric(res[4].gen/res[1].gen, "slots4/slots1")
+		b.ReportMetric(bare4.gen, "bare4_tok/s")
+		b.ReportMetric(res[4].gen/bare4.gen, "slots4/bare4")
 		b.Logf("threads %d, %d tokens per stream, best of %d rounds", threads(), genTokens, rounds)
 		b.Logf("generation tok/s (aggregate): bare engine %.1f; daemon 1 slot %.1f (%.3f× bare), 2 slots %.1f, 4 slots %.1f (%.2f× one slot)",
 			bare.gen, res[1].gen, res[1].gen/bare.gen, res[2].gen, res[4].gen, res[4].gen/res[1].gen)
+		b.Logf("bare engine with 4 slots and 4 concurrent streams: %.1f tok/s (%.2f× its 1 stream); daemon 4 slots = %.3f× that",
+			bare4.gen, bare4.gen/bare.gen, res[4].gen/bare4.gen)
 		b.Logf("wall-clock tok/s (prompt and HTTP included): bare engine %.1f; daemon 1 slot %.1f (%.3f× bare), 2 slots %.1f, 4 slots %.1f (%.2f× one slot)",
 			bare.wall, res[1].wall, res[1].wall/bare.wall, res[2].wall, res[4].wall, res[4].wall/res[1].wall)
 	}

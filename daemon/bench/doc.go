@@ -2,5 +2,7 @@
 // through the Unix socket with 1, 2 and 4 parallel slots against the bare engine measured in
 // the same run, and reload latencies (models.toml edit → new model serving, pricing.toml
 // edit → first request using it). They need models/testdata/gen/bench.gguf
-// (`nash model gen --shape bench`, which the Makefile target runs).
+// (`nash model gen --shape bench`, which the Makefile target runs). Environment:
+// NASHD_BENCH_MODEL overrides the model, NASHD_BENCH_THREADS the engine threads (default:
+// one per physical core; on a busy shared machine 1 gives steadier figures).
 package bench
