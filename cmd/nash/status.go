@@ -74,8 +74,12 @@ func runStatus(c *client.Client, asJSON, wait bool, stdout, stderr io.Writer) er
 		files = append(files, f)
 	}
 	sort.Strings(files)
+	width := 0
 	for _, f := range files {
-		fmt.Fprintf(stdout, "         %-24s %s\n", f, st.Config.Files[f].Version)
+		width = max(width, len(f))
+	}
+	for _, f := range files {
+		fmt.Fprintf(stdout, "         %-*s %s\n", width, f, st.Config.Files[f].Version)
 	}
 	errs := make([]string, 0, len(st.Config.Errors))
 	for f := range st.Config.Errors {
