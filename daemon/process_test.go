@@ -98,6 +98,18 @@ func TestProcessLifecycle(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "models.toml"), modelsTOML(tinyA))
 	sock := filepath.Join(shortTemp(t), "n.sock")
 
+	bin, err := buildNashd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	help, err := exec.Command(bin, "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(help), "usage: nashd [--config DIR]") || !strings.Contains(string(help), "-log-format") {
+		t.Errorf("nashd --help: %v\n%s", err, help)
+	}
+	if err := exec.Command(bin, "--bogus").Run(); err == nil {
+		t.Error("nashd --bogus exited 0")
+	}
+
 	a := startProc(t, dir, sock)
 	waitHealthy(t, sock, a)
 	if st, err := os.Stat(sock); err != nil || st.Mode().Perm() != 0o600 {

@@ -215,7 +215,7 @@ func TestModelSwapUnderLoad(t *testing.T) {
 	models := filepath.Join(h.dir, "models.toml")
 	var swapTimes []time.Duration
 	for i, path := range []string{tinyB, tinyA} {
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(time.Second)
 		t0 := time.Now()
 		writeFile(t, models, modelsTOML(path))
 		h.waitFor(fmt.Sprintf("swap %d", i+1), 20*time.Second, func(s daemon.StatusResponse) bool {
@@ -223,7 +223,7 @@ func TestModelSwapUnderLoad(t *testing.T) {
 		})
 		swapTimes = append(swapTimes, time.Since(t0))
 	}
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(time.Second)
 	close(stop)
 	wg.Wait()
 	if failed.Load() != 0 {
