@@ -101,6 +101,49 @@ func TestOpenAISDK(t *testing.T) {
 		}
 	})
 
+	t.Run("stop string", func(t *testing.T) {
+		p := params
+		p.MaxTokens = openai.Int(24)
+		full, err := c.Chat.Completions.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := full.Choices[0].Message.Content
+		// A stop string of two printable ASCII characters from the middle of the greedy
+		// output (a random-weight model also emits invalid UTF-8, which the JSON encoding
+		// of the answer does not round-trip).
+		stop := ""
+		for i := 2; i+2 <= len(text); i++ {
+			if printable(text[i]) && printable(text[i+1]) {
+				stop = text[i : i+2]
+				break
+			}
+		}
+		if stop == "" {
+			t.Skipf("no ASCII pair in the greedy output %q to use as a stop string", text)
+		}
+		want := text[:strings.Index(text, stop)]
+		p.Stop = openai.ChatCompletionNewParamsStopUnion{OfStringArray: []string{stop, "never-occurs"}}
+		got, err := c.Chat.Completions.New(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Choices[0].Message.Content != want || got.Choices[0].FinishReason != "stop" {
+			t.Errorf("stop %q: got %q (%s), want %q", stop, got.Choices[0].Message.Content, got.Choices[0].FinishReason, want)
+		}
+		stream := c.Chat.Completions.NewStreaming(ctx, p)
+		var acc openai.ChatCompletionAccumulator
+		for stream.Next() {
+			acc.AddChunk(stream.Current())
+		}
+		if err := stream.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if acc.Choices[0].Message.Content != want {
+			t.Errorf("streamed with stop %q: %q, want %q", stop, acc.Choices[0].Message.Content, want)
+		}
+	})
+
 	t.Run("json_schema", func(t *testing.T) {
 		schema := map[string]any{
 			"type": "object",
@@ -254,3 +297,5 @@ func chars(s string) int {
 	}
 	return n
 }
+
+func printable(c byte) bool { return c > ' ' && c < 0x7f }
