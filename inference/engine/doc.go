@@ -35,11 +35,20 @@
 //
 // Options.Threads (generation) and Options.BatchThreads (prompt processing) default to the
 // number of physical cores ([PhysicalCores]). ggml's worker threads spin while waiting for each
-// other: with more threads than free cores a decode can become orders of magnitude slower
-// (inference.md measured a tiny model at 8 ms with one thread and 5.6 s with two on a 2-core
-// machine busy with other work). On a shared machine set them below the core count.
-// Measurements on this project's 2-core machine are in scripts/bench-inference.sh's output
-// and the inference helper's report.
+// other, so they need a core each for the whole decode: with more threads than free cores a
+// decode becomes orders of magnitude slower. Measured with scripts/bench-inference.sh on this
+// project's 2-core machine (Qwen2.5-0.5B shape, Q4_K_M, 128-token prompt):
+//
+//	threads  machine         prompt tok/s  generation tok/s
+//	1        quiet           61            21
+//	2        quiet           120           35
+//	1        busy (load 5)   25-45         15-16
+//	2        busy (load 5)   25-44         2-4 (0.4 at worst)
+//
+// Two threads double throughput on an idle machine and lose a factor of 5 to 80 on a busy
+// one. On a shared machine set Threads below the number of cores others leave free; prompt
+// processing (large matrix products) suffers less than generation, so BatchThreads can stay
+// higher.
 //
 // # Cancellation
 //
