@@ -44,6 +44,10 @@ type scheduler struct {
 	wakeCh   chan struct{}
 	// maxSeqsInBatch is the most sequences one decode has held (for tests).
 	maxSeqsInBatch int
+	// gather, if positive, makes the scheduler wait until that many requests have arrived
+	// before its next step (tests use it to make requests share batches); set it before the
+	// requests are submitted.
+	gather int
 }
 
 func newScheduler(e *Engine, perSlot int) *scheduler {
@@ -107,6 +111,16 @@ func (s *scheduler) run() {
 				break intake
 			}
 		}
+		for s.gather > 0 && len(s.queue) < s.gather {
+			select {
+			case r := <-s.e.submit:
+				s.queue = append(s.queue, r)
+			case <-s.e.quit:
+				s.shutdown()
+				return
+			}
+		}
+		s.gather = 0
 		s.dropCancelled()
 		s.assign()
 		if !s.active() {
