@@ -228,7 +228,7 @@ func TestCloseWhileGenerating(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.Generate(context.Background(), inference.Request{Prompt: fmt.Sprint("game ", i), Sampling: inference.Sampling{Temperature: 1, Seed: uint32(i)}},
+			_, err := e.Generate(context.Background(), inference.Request{Prompt: fmt.Sprint("game ", i), Grammar: `root ::= [a-z]{400,}`, Sampling: inference.Sampling{Temperature: 1, Seed: uint32(i)}},
 				func(inference.Token) error {
 					select {
 					case started <- struct{}{}:

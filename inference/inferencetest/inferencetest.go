@@ -28,6 +28,9 @@ type Generator interface {
 // Prompt is the suite's default prompt: plain ASCII words any vocabulary tokenizes.
 const Prompt = "In a game of chicken, the payoff of swerving is"
 
+// longGrammar forbids ending early, for tests that need a long generation whatever the model.
+const longGrammar = `root ::= [a-z]{200,}`
+
 // GrammarCase is a GBNF grammar with an independent Go checker of the language it defines.
 type GrammarCase struct {
 	Name    string
@@ -280,7 +283,7 @@ func testCancel(t *testing.T, g Generator) {
 	defer cancel()
 	const cancelAt = 3
 	n, after := 0, 0
-	res, err := g.Generate(ctx, inference.Request{Prompt: Prompt, MaxTokens: 200, Sampling: inference.Sampling{Temperature: 1, Seed: 1}},
+	res, err := g.Generate(ctx, inference.Request{Prompt: Prompt, MaxTokens: 200, Grammar: longGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 1}},
 		func(inference.Token) error {
 			n++
 			if n > cancelAt {
@@ -312,7 +315,7 @@ func testCancel(t *testing.T, g Generator) {
 func testCallbackError(t *testing.T, g Generator) {
 	boom := errors.New("client went away")
 	n := 0
-	_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 100, Sampling: inference.Sampling{Temperature: 1, Seed: 2}},
+	_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 100, Grammar: longGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 2}},
 		func(inference.Token) error {
 			n++
 			if n == 2 {
