@@ -81,11 +81,13 @@ func TestBadInputs(t *testing.T) {
 }
 
 func TestDisconnectMidStream(t *testing.T) {
-	h := startDaemon(t, map[string]string{})
+	// A long generation (1900 tokens, ~0.3 s even on the tiny model) so the client is
+	// surely gone before it ends.
+	h := startDaemon(t, map[string]string{"nashd.toml": strings.Replace(testNashd, "context_size = 256", "context_size = 2048", 1)})
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		req, _ := http.NewRequestWithContext(ctx, "POST", h.url("/v1/chat/completions"), strings.NewReader(
-			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":200}`))
+			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900}`))
 		resp, err := h.hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
