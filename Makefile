@@ -65,7 +65,7 @@ check: fmt vet test ## everything CI checks
 run: build ## the main job: start nashd (test model if none configured) and ask it a game-theoretic query
 	bash scripts/run-demo.sh
 
-$(BENCHMODEL): build
+$(BENCHMODEL): | build
 	$(BIN)/nash model gen --shape bench -o $(BENCHMODEL)
 
 bench-inference: build $(BENCHMODEL) ## Go engine vs a C reference loop on the bench model

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/nashd/nashd/daemon/client"
 	"github.com/nashd/nashd/solver"
 	"github.com/nashd/nashd/solver/game"
 	"github.com/nashd/nashd/solver/gamefile"
@@ -19,7 +20,7 @@ func init() {
 	register(&command{
 		name:    "solve",
 		summary: "solve a game file (.toml, .json or Gambit .nfg) exactly: equilibria, dominance, Pareto, SPE",
-		usage:   "FILE [--method all|pure|lh|lhall|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs]",
+		usage:   "FILE [--method all|pure|lh|lhall|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs] [--remote] [--socket PATH]",
 		run:     runSolve,
 	})
 }
@@ -31,12 +32,21 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the stable JSON report (docs/solver.md) instead of tables")
 	verify := fs.String("verify", "", "instead of solving, judge the pure profile naming one strategy per player, comma-separated (exit status 1 if it is not an equilibrium)")
 	export := fs.String("export", "", "instead of solving, print the game as toml or json (nashd's schema), nfg (Gambit) or lrs (lrsnash input)")
+	remote := fs.Bool("remote", false, "solve through the running daemon (POST /v1/games/solve) instead of in this process; FILE may then also be a configured game's name")
+	sock := socketFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: want exactly one game file, got %d arguments", errUsage, len(pos))
+	}
+	if *remote || *sock != "" {
+		if *verify != "" || *export != "" {
+			return fmt.Errorf("%w: --verify and --export work locally only (drop --remote/--socket)", errUsage)
+		}
+		// The daemon answers with the same stable JSON report as --json.
+		return remoteSolve(context.Background(), client.New(*sock), pos[0], *method, stdout)
 	}
 	g, err := gamefile.Load(pos[0])
 	if err != nil {
