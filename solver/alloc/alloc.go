@@ -4,6 +4,7 @@ import (
 	"math/big"
 
 	"github.com/nashd/nashd/solver/game"
+	"github.com/nashd/nashd/solver/welfare"
 )
 
 // Split gives Shares[i][j] units of item j to player i; Payoffs are the players' values.
@@ -129,7 +130,7 @@ func Analyze(a *game.Allocation) *Analysis {
 	for k, s := range an.Splits {
 		opt := true
 		for l, t := range an.Splits {
-			if l != k && dominates(t.Payoffs, s.Payoffs) {
+			if l != k && welfare.Dominates(t.Payoffs, s.Payoffs) {
 				opt = false
 				break
 			}
@@ -146,17 +147,4 @@ func cmpNil(v, best *big.Rat) int {
 		return 1
 	}
 	return v.Cmp(best)
-}
-
-func dominates(a, b []*big.Rat) bool {
-	strict := false
-	for i := range a {
-		switch a[i].Cmp(b[i]) {
-		case -1:
-			return false
-		case 1:
-			strict = true
-		}
-	}
-	return strict
 }
