@@ -142,6 +142,28 @@ func (l *lexer) expect(k tokKind, what string) (token, error) {
 	return t, nil
 }
 
+// names reads quoted strings up to the closing '}' (the opening '{' already read), at most
+// max of them; what names one item in error messages.
+func (l *lexer) names(what string, max int) ([]string, error) {
+	var out []string
+	for {
+		t, err := l.next()
+		if err != nil {
+			return nil, err
+		}
+		if t.kind == tokRBrace {
+			return out, nil
+		}
+		if t.kind != tokString {
+			return nil, l.errf(t.line, "expected a quoted %s or '}', found %s", what, describe(t))
+		}
+		if len(out) == max {
+			return nil, l.errf(t.line, "more than %d of %ss", max, what)
+		}
+		out = append(out, t.text)
+	}
+}
+
 func describe(t token) string {
 	switch t.kind {
 	case tokEOF:
@@ -202,22 +224,9 @@ func Read(name string, data []byte) (*game.Game, error) {
 	if _, err = l.expect(tokLBrace, "'{' opening the player list"); err != nil {
 		return nil, err
 	}
-	var players []string
-	for {
-		t, err := l.next()
-		if err != nil {
-			return nil, err
-		}
-		if t.kind == tokRBrace {
-			break
-		}
-		if t.kind != tokString {
-			return nil, l.errf(t.line, "expected a quoted player name or '}', found %s", describe(t))
-		}
-		players = append(players, t.text)
-		if len(players) > 64 {
-			return nil, l.errf(t.line, "more than 64 players")
-		}
+	players, err := l.names("player name", 64)
+	if err != nil {
+		return nil, err
 	}
 	if len(players) == 0 {
 		return nil, l.errf(t.line, "no players")
@@ -248,22 +257,9 @@ func Read(name string, data []byte) (*game.Game, error) {
 			}
 			strategies = append(strategies, s)
 		case tokLBrace:
-			var s []string
-			for {
-				u, err := l.next()
-				if err != nil {
-					return nil, err
-				}
-				if u.kind == tokRBrace {
-					break
-				}
-				if u.kind != tokString {
-					return nil, l.errf(u.line, "expected a quoted strategy name or '}', found %s", describe(u))
-				}
-				s = append(s, u.text)
-				if len(s) > game.MaxProfiles {
-					return nil, l.errf(u.line, "too many strategies")
-				}
+			s, err := l.names("strategy name", game.MaxProfiles)
+			if err != nil {
+				return nil, err
 			}
 			if len(s) == 0 {
 				return nil, l.errf(t.line, "player %d has no strategies", len(strategies)+1)
