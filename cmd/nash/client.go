@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/nashd/nashd/daemon"
 	"github.com/nashd/nashd/daemon/client"
+	"github.com/nashd/nashd/solver/gamefile"
 )
 
 // socketFlag adds --socket to fs; the default comes from client.DefaultSocket
@@ -82,7 +84,7 @@ func readInput(args []string) (string, error) {
 // remoteSolve solves a game through the daemon's POST /v1/games/solve: game is a name from
 // the daemon's configs/games or a path to a .toml/.json game file (sent inline as JSON). It
 // prints the daemon's JSON answer. `nash solve --socket` is meant to call it.
-func remoteSolve(ctx context.Context, c *client.Client, game, method string, stdout io.Writer) error {
+func remoteSolve(ctx context.Context, c *client.Client, game, method string, asJSON bool, stdout io.Writer) error {
 	raw, err := gameArg(game)
 	if err != nil {
 		return err
@@ -91,37 +93,92 @@ func remoteSolve(ctx context.Context, c *client.Client, game, method string, std
 	if err != nil {
 		return err
 	}
-	_, err = stdout.Write(out)
-	return err
+	if asJSON {
+		_, err = stdout.Write(out)
+		return err
+	}
+	return writeRemoteReport(stdout, out)
 }
 
-// gameArg turns a game name or a JSON game file into the "game" field of a solve request.
-// TOML files are parsed by the daemon only when configured, so a local TOML file is
-// converted to JSON by decoding it generically.
+// gameArg turns a game name or a game file (.toml, .json or Gambit .nfg, read by the same loader
+// as the local `nash solve`) into the "game" field of a solve request.
 func gameArg(game string) (json.RawMessage, error) {
 	if _, err := os.Stat(game); err != nil {
 		return json.Marshal(game) // a configured game's name
 	}
-	data, err := os.ReadFile(game)
+	g, err := gamefile.Load(game)
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasSuffix(game, ".json") {
-		return data, nil
+	return gamefile.EncodeJSON(g)
+}
+
+// writeRemoteReport prints the daemon's solve answer for people: the fields of solver.md's
+// stable JSON schema as a table (pure strategies by name, mixed ones as name:probability).
+func writeRemoteReport(w io.Writer, body []byte) error {
+	var resp struct {
+		Report struct {
+			Game       string     `json:"game"`
+			Players    []string   `json:"players"`
+			Strategies [][]string `json:"strategies"`
+			Method     string     `json:"method"`
+			Complete   bool       `json:"complete"`
+			Equilibria []struct {
+				Profile [][]string `json:"profile"`
+				Payoffs []string   `json:"payoffs"`
+			} `json:"equilibria"`
+			Note string `json:"note"`
+		} `json:"report"`
 	}
-	var m map[string]any
-	if _, err := toml.Decode(string(data), &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", game, err)
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return fmt.Errorf("decode the daemon's answer: %w", err)
 	}
-	return json.Marshal(m)
+	r := resp.Report
+	complete := "not guaranteed complete"
+	if r.Complete {
+		complete = "complete"
+	}
+	fmt.Fprintf(w, "game:    %s (solved by nashd)\nplayers: %s\nmethod:  %s (%s)\n\n%d equilibri%s\n",
+		r.Game, strings.Join(r.Players, ", "), r.Method, complete, len(r.Equilibria), map[bool]string{true: "um", false: "a"}[len(r.Equilibria) == 1])
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "#\t%s\tpayoffs\n", strings.Join(r.Players, "\t"))
+	for n, e := range r.Equilibria {
+		cells := make([]string, len(e.Profile))
+		for i, dist := range e.Profile {
+			var parts []string
+			for k, p := range dist {
+				name := strconv.Itoa(k + 1)
+				if i < len(r.Strategies) && k < len(r.Strategies[i]) {
+					name = r.Strategies[i][k]
+				}
+				switch p {
+				case "0":
+				case "1":
+					parts = append(parts, name)
+				default:
+					parts = append(parts, name+":"+p)
+				}
+			}
+			cells[i] = strings.Join(parts, " ")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", n+1, strings.Join(cells, "\t"), strings.Join(e.Payoffs, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.Note != "" {
+		fmt.Fprintf(w, "\nnote: %s\n", r.Note)
+	}
+	return nil
 }
 
 func init() {
-	c := &command{name: "games solve", summary: "solve a game through the daemon (a configured game's name, or a game file)", usage: "NAME|FILE [--socket PATH] [--method M]"}
+	c := &command{name: "games solve", summary: "solve a game through the daemon (a configured game's name, or a game file)", usage: "NAME|FILE [--socket PATH] [--method M] [--json]"}
 	c.run = func(args []string, stdout, stderr io.Writer) error {
 		fs := newFlags(c, stderr)
 		sock := socketFlag(fs)
 		method := fs.String("method", "", "solver method (see nash solve --help); default: the solver's")
+		asJSON := fs.Bool("json", false, "print the daemon's JSON answer (solver.md's stable schema under \"report\")")
 		rest, err := parseInterspersed(fs, args)
 		if err != nil {
 			return err
@@ -129,7 +186,7 @@ func init() {
 		if len(rest) != 1 {
 			return fmt.Errorf("%w: want one game name or file", errUsage)
 		}
-		return remoteSolve(context.Background(), client.New(*sock), rest[0], *method, stdout)
+		return remoteSolve(context.Background(), client.New(*sock), rest[0], *method, *asJSON, stdout)
 	}
 	register(c)
 	l := &command{name: "games", summary: "list the games the daemon has loaded from configs/games", usage: "[--socket PATH]"}

@@ -46,7 +46,7 @@ func runSolve(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: --verify and --export work locally only (drop --remote/--socket)", errUsage)
 		}
 		// The daemon answers with the same stable JSON report as --json.
-		return remoteSolve(context.Background(), client.New(*sock), pos[0], *method, stdout)
+		return remoteSolve(context.Background(), client.New(*sock), pos[0], *method, *asJSON, stdout)
 	}
 	g, err := gamefile.Load(pos[0])
 	if err != nil {
