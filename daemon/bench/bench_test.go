@@ -21,6 +21,7 @@ import (
 	"github.com/nashd/nashd/daemon/modelmgr"
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
+	"github.com/nashd/nashd/inference/llama"
 )
 
 // Benchmark settings: short runs, the CPU is shared.
@@ -181,8 +182,9 @@ func (d *daemonProc) clients(b *testing.B, n int) speed {
 // bareEngine measures the same request on the engine directly (chat template applied the
 // same way, same sampler settings as the daemon's temperature-0 request).
 type bareEngine struct {
-	e   *engine.Engine
-	req inference.Request
+	e      *engine.Engine
+	req    inference.Request
+	prompt string // the templated prompt text, for the raw reference
 }
 
 func openBare(b *testing.B, model string, slots int) *bareEngine {
@@ -196,7 +198,7 @@ func openBare(b *testing.B, model string, slots int) *bareEngine {
 	}
 	s := inference.DefaultSampling(1)
 	s.Temperature = 0
-	return &bareEngine{e: e, req: inference.Request{Prompt: p, MaxTokens: genTokens, Sampling: s}}
+	return &bareEngine{e: e, req: inference.Request{Prompt: p, MaxTokens: genTokens, Sampling: s}, prompt: p}
 }
 
 // run generates n streams concurrently on the engine.
@@ -224,6 +226,23 @@ func (be *bareEngine) run(b *testing.B, n int) speed {
 	return speed{gen: gen, wall: float64(total) / time.Since(t0).Seconds()}
 }
 
+// rawBatched measures the ceiling: llama.cpp's own batched decode in a minimal C loop (no
+// scheduler, no HTTP, greedy sampling), seqs sequences decoded together, same model, prompt
+// and threads. No server over this libllama can beat it, so the daemon's slot scaling is
+// judged against its scaling.
+func rawBatched(b *testing.B, model, prompt string, seqs int) speed {
+	th := threads()
+	if th == 0 {
+		th = engine.PhysicalCores()
+	}
+	r, err := llama.ReferenceBatched(model, prompt, seqs, genTokens, th, ctxSize*seqs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tps := float64(r.GenN) / r.GenMS * 1000
+	return speed{gen: tps, wall: float64(r.GenN) / (r.PromptMS + r.GenMS) * 1000}
+}
+
 // rounds is how many times each configuration is measured; the best run counts (the CPU
 // is shared, so the best run is the least disturbed one). Configurations are interleaved
 // round by round so a noisy period hits them alike.
@@ -248,9 +267,11 @@ func BenchmarkThroughput(b *testing.B) {
 	be4.run(b, 4)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var bare, bare4 speed
+		var bare, bare4, raw1, raw4 speed
 		res := map[int]speed{}
 		for r := 0; r < rounds; r++ {
+			raw1 = raw1.best(rawBatched(b, model, be.prompt, 1))
+			raw4 = raw4.best(rawBatched(b, model, be.prompt, 4))
 			bare = bare.best(be.run(b, 1))
 			bare4 = bare4.best(be4.run(b, 4))
 			for _, slots := range []int{1, 2, 4} {
@@ -266,11 +287,15 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ReportMetric(res[4].gen/res[1].gen, "slots4/slots1")
 		b.ReportMetric(bare4.gen, "bare4_tok/s")
 		b.ReportMetric(res[4].gen/bare4.gen, "slots4/bare4")
+		b.ReportMetric(raw4.gen/raw1.gen, "raw4/raw1")
+		b.ReportMetric(res[4].gen/raw4.gen, "slots4/raw4")
 		b.Logf("threads %d, %d tokens per stream, best of %d rounds", threads(), genTokens, rounds)
 		b.Logf("generation tok/s (aggregate): bare engine %.1f; daemon 1 slot %.1f (%.3f× bare), 2 slots %.1f, 4 slots %.1f (%.2f× one slot)",
 			bare.gen, res[1].gen, res[1].gen/bare.gen, res[2].gen, res[4].gen, res[4].gen/res[1].gen)
 		b.Logf("bare engine with 4 slots and 4 concurrent streams: %.1f tok/s (%.2f× its 1 stream); daemon 4 slots = %.3f× that",
 			bare4.gen, bare4.gen/bare.gen, res[4].gen/bare4.gen)
+		b.Logf("ceiling, llama.cpp's batched decode in a minimal C loop: 1 sequence %.1f tok/s, 4 sequences %.1f tok/s (%.2f×); daemon 1 slot = %.3f× its 1, daemon 4 slots = %.3f× its 4",
+			raw1.gen, raw4.gen, raw4.gen/raw1.gen, res[1].gen/raw1.gen, res[4].gen/raw4.gen)
 		b.Logf("wall-clock tok/s (prompt and HTTP included): bare engine %.1f; daemon 1 slot %.1f (%.3f× bare), 2 slots %.1f, 4 slots %.1f (%.2f× one slot)",
 			bare.wall, res[1].wall, res[1].wall/bare.wall, res[2].wall, res[4].wall, res[4].wall/res[1].wall)
 	}

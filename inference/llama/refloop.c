@@ -99,3 +99,96 @@ uint64_t nash_sum_u64(const uint64_t *p, size_t n) {
     for (; i < n; i++) a += p[i];
     return a + b + c + d;
 }
+
+int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int n_gen, int threads,
+                     int n_ctx, nash_ref_result *out) {
+    memset(out, 0, sizeof(*out));
+    struct llama_model_params mp = llama_model_default_params();
+    struct llama_model *model = llama_model_load_from_file(model_path, mp);
+    if (!model) {
+        snprintf(out->err, sizeof(out->err), "load %s failed", model_path);
+        return 1;
+    }
+    const struct llama_vocab *vocab = llama_model_get_vocab(model);
+    int rc = 1;
+    struct llama_context *ctx = NULL;
+    struct llama_sampler *smpl = NULL;
+    struct llama_batch batch = llama_batch_init(512 > n_seq ? 512 : n_seq, 0, n_seq);
+    int len = (int)strlen(prompt);
+    llama_token *toks = malloc(sizeof(llama_token) * (len + 8));
+    llama_token *next = malloc(sizeof(llama_token) * n_seq);
+    int n = llama_tokenize(vocab, prompt, len, toks, len + 8, true, true);
+    if (n <= 0 || n > 512) {
+        snprintf(out->err, sizeof(out->err), "tokenize failed (%d)", n);
+        goto done;
+    }
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = 512;
+    cp.n_ubatch = 512;
+    cp.n_seq_max = n_seq;
+    cp.n_threads = threads;
+    cp.n_threads_batch = threads;
+    cp.no_perf = true;
+    ctx = llama_init_from_model(model, cp);
+    if (!ctx) {
+        snprintf(out->err, sizeof(out->err), "context init failed");
+        goto done;
+    }
+    struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
+    sp.no_perf = true;
+    smpl = llama_sampler_chain_init(sp);
+    llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+
+    double t0 = now_ms();
+    // Each sequence reads the same prompt in its own decode, as separate requests would.
+    for (int s = 0; s < n_seq; s++) {
+        batch.n_tokens = 0;
+        for (int i = 0; i < n; i++) {
+            int k = batch.n_tokens++;
+            batch.token[k] = toks[i];
+            batch.pos[k] = i;
+            batch.n_seq_id[k] = 1;
+            batch.seq_id[k][0] = s;
+            batch.logits[k] = i == n - 1;
+        }
+        if (llama_decode(ctx, batch) != 0) {
+            snprintf(out->err, sizeof(out->err), "prompt decode failed");
+            goto done;
+        }
+        next[s] = llama_sampler_sample(smpl, ctx, -1);
+    }
+    double t1 = now_ms();
+    out->prompt_n = n * n_seq;
+    out->prompt_ms = t1 - t0;
+    out->gen_n = n_seq;
+    for (int i = 1; i < n_gen; i++) {
+        batch.n_tokens = 0;
+        for (int s = 0; s < n_seq; s++) {
+            int k = batch.n_tokens++;
+            batch.token[k] = next[s];
+            batch.pos[k] = n + i - 1;
+            batch.n_seq_id[k] = 1;
+            batch.seq_id[k][0] = s;
+            batch.logits[k] = 1;
+        }
+        if (llama_decode(ctx, batch) != 0) {
+            snprintf(out->err, sizeof(out->err), "decode failed at step %d", i);
+            goto done;
+        }
+        for (int s = 0; s < n_seq; s++) {
+            next[s] = llama_sampler_sample(smpl, ctx, s);
+        }
+        out->gen_n += n_seq;
+    }
+    out->gen_ms = now_ms() - t1;
+    rc = 0;
+done:
+    if (smpl) llama_sampler_free(smpl);
+    if (ctx) llama_free(ctx);
+    llama_batch_free(batch);
+    llama_model_free(model);
+    free(toks);
+    free(next);
+    return rc;
+}

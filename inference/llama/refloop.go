@@ -37,6 +37,25 @@ func ReferenceRun(modelPath, prompt string, nGen, threads, nCtx int) (RefResult,
 	return RefResult{PromptN: int(r.prompt_n), PromptMS: float64(r.prompt_ms), GenN: int(r.gen_n), GenMS: float64(r.gen_ms)}, nil
 }
 
+// ReferenceBatched runs the batched reference (refloop.c): seqs sequences each decode prompt,
+// then every step decodes one token of each sequence in a single llama_decode and samples each
+// greedily, nGen tokens per sequence. It bounds what any scheduler over this libllama can do
+// with that many parallel streams. GenN counts the tokens of all sequences.
+func ReferenceBatched(modelPath, prompt string, seqs, nGen, threads, nCtx int) (RefResult, error) {
+	if seqs < 1 || seqs > 256 {
+		return RefResult{}, fmt.Errorf("llama: reference batched: %d sequences out of range", seqs)
+	}
+	Init()
+	cp, cs := C.CString(modelPath), C.CString(prompt)
+	defer C.free(unsafe.Pointer(cp))
+	defer C.free(unsafe.Pointer(cs))
+	var r C.nash_ref_result
+	if C.nash_ref_batched(cp, cs, C.int(seqs), C.int(nGen), C.int(threads), C.int(nCtx), &r) != 0 {
+		return RefResult{}, fmt.Errorf("llama: reference batched: %s", C.GoString(&r.err[0]))
+	}
+	return RefResult{PromptN: int(r.prompt_n), PromptMS: float64(r.prompt_ms), GenN: int(r.gen_n), GenMS: float64(r.gen_ms)}, nil
+}
+
 // ReadBandwidth measures memory read bandwidth in bytes per second: threads goroutines each sum
 // their share of a buffer of the given size (far larger than the caches) with a C loop compiled
 // like ggml (-O3 -march=native, so with vector loads); the best of passes runs counts. Model

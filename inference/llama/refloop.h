@@ -16,6 +16,13 @@ typedef struct nash_ref_result {
 int nash_ref_run(const char *model_path, const char *prompt, int n_gen, int threads, int n_ctx,
                  nash_ref_result *out);
 
+// nash_ref_batched is the batched reference: n_seq sequences each decode prompt (n_ctx is the
+// total context, split evenly), then every step decodes one token of each sequence in one
+// llama_decode and samples each greedily, n_gen tokens per sequence. gen_n counts all
+// sequences' tokens; gen_ms runs from the end of the last prompt to the last sample.
+int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int n_gen, int threads,
+                     int n_ctx, nash_ref_result *out);
+
 #include <stddef.h>
 #include <stdint.h>
 
