@@ -18,109 +18,42 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-int nash_ref_run(const char *model_path, const char *prompt, int n_gen, int threads, int n_ctx,
-                 nash_ref_result *out) {
-    memset(out, 0, sizeof(*out));
-    struct llama_model_params mp = llama_model_default_params();
-    struct llama_model *model = llama_model_load_from_file(model_path, mp);
-    if (!model) {
-        snprintf(out->err, sizeof(out->err), "load %s failed", model_path);
-        return 1;
-    }
-    const struct llama_vocab *vocab = llama_model_get_vocab(model);
-    int rc = 1;
-    struct llama_context *ctx = NULL;
-    struct llama_sampler *smpl = NULL;
-    int len = (int)strlen(prompt);
-    llama_token *toks = malloc(sizeof(llama_token) * (len + 8));
-    int n = llama_tokenize(vocab, prompt, len, toks, len + 8, true, true);
-    if (n <= 0) {
-        snprintf(out->err, sizeof(out->err), "tokenize failed (%d)", n);
-        goto done;
-    }
-    struct llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = n_ctx;
-    cp.n_batch = 512;
-    cp.n_ubatch = 512;
-    cp.n_threads = threads;
-    cp.n_threads_batch = threads;
-    cp.no_perf = true;
-    ctx = llama_init_from_model(model, cp);
-    if (!ctx) {
-        snprintf(out->err, sizeof(out->err), "context init failed");
-        goto done;
-    }
-    struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
-    sp.no_perf = true;
-    smpl = llama_sampler_chain_init(sp);
-    llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+// ref_setup is what both loops share: the model, the tokenized prompt (with BOS), a context
+// for n_seq sequences and a greedy sampler. On failure it writes out->err and returns 1; either
+// way ref_free releases whatever was made.
+typedef struct ref_state {
+    struct llama_model *model;
+    const struct llama_vocab *vocab;
+    struct llama_context *ctx;
+    struct llama_sampler *smpl;
+    llama_token *toks;
+    int n;
+} ref_state;
 
-    double t0 = now_ms();
-    if (llama_decode(ctx, llama_batch_get_one(toks, n)) != 0) {
-        snprintf(out->err, sizeof(out->err), "prompt decode failed");
-        goto done;
-    }
-    double t1 = now_ms();
-    out->prompt_n = n;
-    out->prompt_ms = t1 - t0;
-    double t2 = t1;
-    for (int i = 0; i < n_gen; i++) {
-        llama_token tok = llama_sampler_sample(smpl, ctx, -1); // also accepts tok
-        out->gen_n++;
-        t2 = now_ms();
-        if (llama_vocab_is_eog(vocab, tok) || i == n_gen - 1) {
-            break;
-        }
-        if (llama_decode(ctx, llama_batch_get_one(&tok, 1)) != 0) {
-            snprintf(out->err, sizeof(out->err), "decode failed at token %d", i);
-            goto done;
-        }
-    }
-    out->gen_ms = t2 - t1;
-    rc = 0;
-done:
-    if (smpl) llama_sampler_free(smpl);
-    if (ctx) llama_free(ctx);
-    llama_model_free(model);
-    free(toks);
-    return rc;
+static void ref_free(ref_state *st) {
+    if (st->smpl) llama_sampler_free(st->smpl);
+    if (st->ctx) llama_free(st->ctx);
+    if (st->model) llama_model_free(st->model);
+    free(st->toks);
 }
 
-uint64_t nash_sum_u64(const uint64_t *p, size_t n) {
-    // Four independent accumulators; -O3 -march=native vectorizes this into wide loads.
-    uint64_t a = 0, b = 0, c = 0, d = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a += p[i];
-        b += p[i + 1];
-        c += p[i + 2];
-        d += p[i + 3];
-    }
-    for (; i < n; i++) a += p[i];
-    return a + b + c + d;
-}
-
-int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int n_gen, int threads,
+static int ref_setup(ref_state *st, const char *model_path, const char *prompt, int n_seq, int threads,
                      int n_ctx, nash_ref_result *out) {
+    memset(st, 0, sizeof(*st));
     memset(out, 0, sizeof(*out));
     struct llama_model_params mp = llama_model_default_params();
-    struct llama_model *model = llama_model_load_from_file(model_path, mp);
-    if (!model) {
+    st->model = llama_model_load_from_file(model_path, mp);
+    if (!st->model) {
         snprintf(out->err, sizeof(out->err), "load %s failed", model_path);
         return 1;
     }
-    const struct llama_vocab *vocab = llama_model_get_vocab(model);
-    int rc = 1;
-    struct llama_context *ctx = NULL;
-    struct llama_sampler *smpl = NULL;
-    struct llama_batch batch = llama_batch_init(512 > n_seq ? 512 : n_seq, 0, n_seq);
+    st->vocab = llama_model_get_vocab(st->model);
     int len = (int)strlen(prompt);
-    llama_token *toks = malloc(sizeof(llama_token) * (len + 8));
-    llama_token *next = malloc(sizeof(llama_token) * n_seq);
-    int n = llama_tokenize(vocab, prompt, len, toks, len + 8, true, true);
-    if (n <= 0 || n > 512) {
-        snprintf(out->err, sizeof(out->err), "tokenize failed (%d)", n);
-        goto done;
+    st->toks = malloc(sizeof(llama_token) * (len + 8));
+    st->n = llama_tokenize(st->vocab, prompt, len, st->toks, len + 8, true, true);
+    if (st->n <= 0 || st->n > 512) {
+        snprintf(out->err, sizeof(out->err), "tokenize failed (%d tokens; 1..512 needed)", st->n);
+        return 1;
     }
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = n_ctx;
@@ -130,33 +63,80 @@ int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int 
     cp.n_threads = threads;
     cp.n_threads_batch = threads;
     cp.no_perf = true;
-    ctx = llama_init_from_model(model, cp);
-    if (!ctx) {
+    st->ctx = llama_init_from_model(st->model, cp);
+    if (!st->ctx) {
         snprintf(out->err, sizeof(out->err), "context init failed");
-        goto done;
+        return 1;
     }
     struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
     sp.no_perf = true;
-    smpl = llama_sampler_chain_init(sp);
-    llama_sampler_chain_add(smpl, llama_sampler_init_greedy());
+    st->smpl = llama_sampler_chain_init(sp);
+    llama_sampler_chain_add(st->smpl, llama_sampler_init_greedy());
+    return 0;
+}
 
+int nash_ref_run(const char *model_path, const char *prompt, int n_gen, int threads, int n_ctx,
+                 nash_ref_result *out) {
+    ref_state st;
+    int rc = 1;
+    if (ref_setup(&st, model_path, prompt, 1, threads, n_ctx, out) != 0) {
+        goto done;
+    }
+    double t0 = now_ms();
+    if (llama_decode(st.ctx, llama_batch_get_one(st.toks, st.n)) != 0) {
+        snprintf(out->err, sizeof(out->err), "prompt decode failed");
+        goto done;
+    }
+    double t1 = now_ms();
+    out->prompt_n = st.n;
+    out->prompt_ms = t1 - t0;
+    double t2 = t1;
+    for (int i = 0; i < n_gen; i++) {
+        llama_token tok = llama_sampler_sample(st.smpl, st.ctx, -1); // also accepts tok
+        out->gen_n++;
+        t2 = now_ms();
+        if (llama_vocab_is_eog(st.vocab, tok) || i == n_gen - 1) {
+            break;
+        }
+        if (llama_decode(st.ctx, llama_batch_get_one(&tok, 1)) != 0) {
+            snprintf(out->err, sizeof(out->err), "decode failed at token %d", i);
+            goto done;
+        }
+    }
+    out->gen_ms = t2 - t1;
+    rc = 0;
+done:
+    ref_free(&st);
+    return rc;
+}
+
+int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int n_gen, int threads,
+                     int n_ctx, nash_ref_result *out) {
+    ref_state st;
+    int rc = 1;
+    struct llama_batch batch = llama_batch_init(512 > n_seq ? 512 : n_seq, 0, n_seq);
+    llama_token *next = malloc(sizeof(llama_token) * n_seq);
+    if (ref_setup(&st, model_path, prompt, n_seq, threads, n_ctx, out) != 0) {
+        goto done;
+    }
+    int n = st.n;
     double t0 = now_ms();
     // Each sequence reads the same prompt in its own decode, as separate requests would.
     for (int s = 0; s < n_seq; s++) {
         batch.n_tokens = 0;
         for (int i = 0; i < n; i++) {
             int k = batch.n_tokens++;
-            batch.token[k] = toks[i];
+            batch.token[k] = st.toks[i];
             batch.pos[k] = i;
             batch.n_seq_id[k] = 1;
             batch.seq_id[k][0] = s;
             batch.logits[k] = i == n - 1;
         }
-        if (llama_decode(ctx, batch) != 0) {
+        if (llama_decode(st.ctx, batch) != 0) {
             snprintf(out->err, sizeof(out->err), "prompt decode failed");
             goto done;
         }
-        next[s] = llama_sampler_sample(smpl, ctx, -1);
+        next[s] = llama_sampler_sample(st.smpl, st.ctx, -1);
     }
     double t1 = now_ms();
     out->prompt_n = n * n_seq;
@@ -172,23 +152,34 @@ int nash_ref_batched(const char *model_path, const char *prompt, int n_seq, int 
             batch.seq_id[k][0] = s;
             batch.logits[k] = 1;
         }
-        if (llama_decode(ctx, batch) != 0) {
+        if (llama_decode(st.ctx, batch) != 0) {
             snprintf(out->err, sizeof(out->err), "decode failed at step %d", i);
             goto done;
         }
         for (int s = 0; s < n_seq; s++) {
-            next[s] = llama_sampler_sample(smpl, ctx, s);
+            next[s] = llama_sampler_sample(st.smpl, st.ctx, s);
         }
         out->gen_n += n_seq;
     }
     out->gen_ms = now_ms() - t1;
     rc = 0;
 done:
-    if (smpl) llama_sampler_free(smpl);
-    if (ctx) llama_free(ctx);
+    ref_free(&st);
     llama_batch_free(batch);
-    llama_model_free(model);
-    free(toks);
     free(next);
     return rc;
+}
+
+uint64_t nash_sum_u64(const uint64_t *p, size_t n) {
+    // Four independent accumulators; -O3 -march=native vectorizes this into wide loads.
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        a += p[i];
+        b += p[i + 1];
+        c += p[i + 2];
+        d += p[i + 3];
+    }
+    for (; i < n; i++) a += p[i];
+    return a + b + c + d;
 }

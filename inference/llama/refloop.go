@@ -26,15 +26,9 @@ type RefResult struct {
 // decodes one token at a time, up to nGen tokens. Generation time runs from the end of the
 // prompt decode to the last sample, as the engine's predicted_ms does.
 func ReferenceRun(modelPath, prompt string, nGen, threads, nCtx int) (RefResult, error) {
-	Init()
-	cp, cs := C.CString(modelPath), C.CString(prompt)
-	defer C.free(unsafe.Pointer(cp))
-	defer C.free(unsafe.Pointer(cs))
-	var r C.nash_ref_result
-	if C.nash_ref_run(cp, cs, C.int(nGen), C.int(threads), C.int(nCtx), &r) != 0 {
-		return RefResult{}, fmt.Errorf("llama: reference run: %s", C.GoString(&r.err[0]))
-	}
-	return RefResult{PromptN: int(r.prompt_n), PromptMS: float64(r.prompt_ms), GenN: int(r.gen_n), GenMS: float64(r.gen_ms)}, nil
+	return reference("reference run", modelPath, prompt, func(cp, cs *C.char, r *C.nash_ref_result) C.int {
+		return C.nash_ref_run(cp, cs, C.int(nGen), C.int(threads), C.int(nCtx), r)
+	})
 }
 
 // ReferenceBatched runs the batched reference (refloop.c): seqs sequences each decode prompt,
@@ -45,13 +39,20 @@ func ReferenceBatched(modelPath, prompt string, seqs, nGen, threads, nCtx int) (
 	if seqs < 1 || seqs > 256 {
 		return RefResult{}, fmt.Errorf("llama: reference batched: %d sequences out of range", seqs)
 	}
+	return reference("reference batched", modelPath, prompt, func(cp, cs *C.char, r *C.nash_ref_result) C.int {
+		return C.nash_ref_batched(cp, cs, C.int(seqs), C.int(nGen), C.int(threads), C.int(nCtx), r)
+	})
+}
+
+// reference runs one of refloop.c's loops with C copies of the model path and prompt.
+func reference(op, modelPath, prompt string, run func(cp, cs *C.char, r *C.nash_ref_result) C.int) (RefResult, error) {
 	Init()
 	cp, cs := C.CString(modelPath), C.CString(prompt)
 	defer C.free(unsafe.Pointer(cp))
 	defer C.free(unsafe.Pointer(cs))
 	var r C.nash_ref_result
-	if C.nash_ref_batched(cp, cs, C.int(seqs), C.int(nGen), C.int(threads), C.int(nCtx), &r) != 0 {
-		return RefResult{}, fmt.Errorf("llama: reference batched: %s", C.GoString(&r.err[0]))
+	if run(cp, cs, &r) != 0 {
+		return RefResult{}, fmt.Errorf("llama: %s: %s", op, C.GoString(&r.err[0]))
 	}
 	return RefResult{PromptN: int(r.prompt_n), PromptMS: float64(r.prompt_ms), GenN: int(r.gen_n), GenMS: float64(r.gen_ms)}, nil
 }
