@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,6 +41,12 @@ func TestBadInputs(t *testing.T) {
 		{"bad response_format", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"response_format":{"type":"yaml"}}`, 400, "response_format.type", "yaml"},
 		{"schema with $ref", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"$ref":"#/a"}}}}`, 400, "response_format.json_schema.schema", "$ref"},
 		{"bad grammar", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"grammar":"root ::= (("}`, 400, "grammar", "grammar"},
+		{"grammar error position", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"grammar":"root ::= \"a\"\nx ::= [b-"}`, 400, "grammar", "line 2 column 7: unterminated character set"},
+		// Grammars that crash or stall llama.cpp's own parser and matcher (inference/gbnf).
+		{"deeply nested grammar", "POST", "/v1/chat/completions", grammarBody("root ::= " + strings.Repeat("(", 20000) + `"a"` + strings.Repeat(")", 20000)), 400, "grammar", "nested more than 256"},
+		{"empty-rule left recursion", "POST", "/v1/chat/completions", grammarBody("root ::= a root | \"x\"\na ::= b\nb ::= \"\""), 400, "grammar", "left recursion"},
+		{"exponential grammar", "POST", "/v1/chat/completions", grammarBody(ambiguousChain(24)), 400, "grammar", "too ambiguous"},
+		{"ambiguous while generating", "POST", "/v1/chat/completions", grammarBody("root ::= \"a\" s\ns ::= \"a\" s x | \"a\" s y | \"a\" \"a\"{40} \"c\"\nx ::= \"b\"\ny ::= \"b\"\n"), 400, "grammar", "too ambiguous"},
 		{"unknown model", "POST", "/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"a"}]}`, 404, "model", "nope"},
 		{"unknown reasoning", "POST", "/v1/chat/completions", `{"reasoning":"magic","messages":[{"role":"user","content":"a"}]}`, 400, "reasoning", "magic"},
 		{"gtalign not wired", "POST", "/v1/chat/completions", `{"reasoning":"gtalign","messages":[{"role":"user","content":"a"}]}`, 501, "reasoning", "gtalign"},
@@ -78,6 +85,23 @@ func TestBadInputs(t *testing.T) {
 	if code, _, _ := h.do("GET", "/health", nil); code != 200 {
 		t.Fatalf("health %d", code)
 	}
+}
+
+// grammarBody is a chat request constrained by grammar g.
+func grammarBody(g string) string {
+	q, _ := json.Marshal(g)
+	return `{"messages":[{"role":"user","content":"a"}],"max_tokens":100,"grammar":` + string(q) + `}`
+}
+
+// ambiguousChain is root ::= r0, rI ::= rI+1 | rI+1 "y": 2^n parse paths at the start.
+func ambiguousChain(n int) string {
+	var b strings.Builder
+	b.WriteString("root ::= r0\n")
+	for i := range n {
+		fmt.Fprintf(&b, "r%d ::= r%d | r%d \"y\"\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "r%d ::= \"x\"", n)
+	return b.String()
 }
 
 func TestDisconnectMidStream(t *testing.T) {

@@ -97,7 +97,8 @@ type ModelInfo struct {
 var (
 	// ErrPromptTooLong: the prompt does not fit in a slot's context (HTTP 422).
 	ErrPromptTooLong = errors.New("inference: prompt longer than the context")
-	// ErrInvalidGrammar: the GBNF grammar did not parse (HTTP 400).
+	// ErrInvalidGrammar: the GBNF grammar did not parse or exceeds the limits that keep
+	// llama.cpp safe (HTTP 400); also ends a generation whose grammar became too ambiguous.
 	ErrInvalidGrammar = errors.New("inference: invalid grammar")
 	// ErrInvalidRequest: a request field is out of range (HTTP 400).
 	ErrInvalidRequest = errors.New("inference: invalid request")

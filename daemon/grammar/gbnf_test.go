@@ -20,7 +20,7 @@ type gnode struct {
 	items []*gnode
 }
 
-type gbnf struct {
+type oracle struct {
 	rules map[string]*gnode
 	memo  map[memoKey][]int
 	in    []rune
@@ -31,8 +31,8 @@ type memoKey struct {
 	pos int
 }
 
-func parseGBNF(src string) (*gbnf, error) {
-	g := &gbnf{rules: map[string]*gnode{}}
+func parseGBNF(src string) (*oracle, error) {
+	g := &oracle{rules: map[string]*gnode{}}
 	for _, line := range strings.Split(src, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -182,7 +182,7 @@ func (p *gparser) char() (rune, error) {
 }
 
 // match reports whether the whole input matches rule root.
-func (g *gbnf) match(input string) bool {
+func (g *oracle) match(input string) bool {
 	if !utf8.ValidString(input) {
 		return false
 	}
@@ -197,7 +197,7 @@ func (g *gbnf) match(input string) bool {
 }
 
 // ends returns every position where n can finish when started at pos.
-func (g *gbnf) ends(n *gnode, pos int) []int {
+func (g *oracle) ends(n *gnode, pos int) []int {
 	k := memoKey{n, pos}
 	if e, ok := g.memo[k]; ok {
 		return e

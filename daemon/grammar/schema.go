@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/nashd/nashd/inference/gbnf"
 )
 
 // ErrUnsupported marks a schema feature the converter cannot enforce.
@@ -62,7 +64,16 @@ func FromJSONSchema(schema []byte) (string, error) {
 		b.WriteByte('\n')
 	}
 	b.WriteString(commonRules)
-	return b.String(), nil
+	src := b.String()
+	// The sampler runs the same check; failing here names the schema, not a grammar the
+	// user never wrote.
+	if _, err := gbnf.Parse(src, gbnf.Limits{}); err != nil {
+		if errors.Is(err, gbnf.ErrLimit) {
+			return "", fmt.Errorf("%w: the schema's grammar is too large or ambiguous to sample from: %v", ErrUnsupported, err)
+		}
+		return "", fmt.Errorf("grammar: internal error: the grammar for this schema is invalid: %v", err)
+	}
+	return src, nil
 }
 
 // node is a decoded schema object with its properties in document order.

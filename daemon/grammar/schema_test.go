@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func mustGrammar(t *testing.T, schema string) *gbnf {
+func mustGrammar(t *testing.T, schema string) *oracle {
 	t.Helper()
 	src, err := FromJSONSchema([]byte(schema))
 	if err != nil {
@@ -23,7 +23,7 @@ func mustGrammar(t *testing.T, schema string) *gbnf {
 	return g
 }
 
-func checkRefs(t *testing.T, g *gbnf, rule string, n *gnode) {
+func checkRefs(t *testing.T, g *oracle, rule string, n *gnode) {
 	if n.kind == 'r' {
 		if _, ok := g.rules[n.ref]; !ok {
 			t.Fatalf("rule %s references undefined %s", rule, n.ref)
@@ -137,6 +137,9 @@ func FuzzFromJSONSchema(f *testing.F) {
 	f.Fuzz(func(t *testing.T, schema string) {
 		src, err := FromJSONSchema([]byte(schema))
 		if err != nil {
+			if !errors.Is(err, ErrInvalidSchema) && !errors.Is(err, ErrUnsupported) {
+				t.Fatalf("schema %q: %v", schema, err)
+			}
 			return
 		}
 		g, err := parseGBNF(src)

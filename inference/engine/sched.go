@@ -337,6 +337,10 @@ func (s *scheduler) sample(sl *slot) {
 	r := sl.r
 	tok, err := r.sampler.Sample(s.ctx, sl.outIdx)
 	if err != nil {
+		if errors.Is(err, llama.ErrInvalidGrammar) {
+			// The grammar turned out too ambiguous to match here (see llama.NewSampler).
+			err = fmt.Errorf("%w: %v", inference.ErrInvalidGrammar, err)
+		}
 		s.release(sl, inference.StopCancelled, fmt.Errorf("engine: sample: %w", err))
 		return
 	}

@@ -12,8 +12,7 @@
 // catches every exception and returns an error code and message; [Error] carries them, and one
 // function (cError) turns C results into Go errors. Inputs llama.cpp asserts on instead of
 // throwing (token ids, positions and sequence ids of a batch) are checked in Go first.
-// Grammar parse errors are reported as [ErrInvalidGrammar]; llama.cpp prints the parser's
-// detailed message to stderr itself.
+// Invalid grammars are reported as [ErrInvalidGrammar] with a line, column and reason.
 //
 // # Types
 //
@@ -34,6 +33,16 @@
 // candidates are visited in descending-logit chunks until enough allowed tokens are found.
 // Each sampled token is accepted into the chain and the grammar exactly once (accepting twice
 // throws "Unexpected empty grammar stack").
+//
+// llama.cpp's grammar code is not safe on untrusted grammars: its parser and matcher recurse
+// without bounds (stack overflow), its left-recursion check misses rules that derive the empty
+// string (endless recursion), and its matcher's stack sets can double with every character of
+// an ambiguous grammar. So a grammar is parsed and checked by package gbnf (which mirrors
+// llama.cpp's parser and is tested against it), and tokens are matched by grammar.cpp: the same
+// elements and semantics as llama_grammar_apply_impl / llama_grammar_accept_impl, tested
+// against them token by token, but iterative, deduplicating stack sets across stacks, and with
+// a bound on stacks and work per call. llama.cpp's own grammar sampler runs only under
+// NaiveGrammar, the reference for tests and benchmarks.
 //
 // # Logging
 //

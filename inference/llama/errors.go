@@ -15,7 +15,8 @@ var (
 	ErrAborted = errors.New("llama: decode aborted")
 	// ErrNoKVSlot: the KV cache has no room for the batch (llama_decode returned 1).
 	ErrNoKVSlot = errors.New("llama: no KV cache slot for the batch")
-	// ErrInvalidGrammar: a GBNF grammar did not parse.
+	// ErrInvalidGrammar: a GBNF grammar did not parse or check (package gbnf), or turned
+	// out too ambiguous to match at some point of the output.
 	ErrInvalidGrammar = errors.New("llama: invalid grammar")
 	// ErrClosed: the model, context or sampler was closed.
 	ErrClosed = errors.New("llama: use after close")

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func tinyModel(t *testing.T) *Model {
+func tinyModel(t testing.TB) *Model {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tiny.gguf")
 	writeTinyModel(t, path, defaultTinySpec())

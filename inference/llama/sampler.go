@@ -9,6 +9,8 @@ import "C"
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/nashd/nashd/inference/gbnf"
 )
 
 // SamplerParams are one sequence's sampling settings.
@@ -39,12 +41,128 @@ type Sampler struct {
 	FullPasses int
 }
 
+// Bounds of the grammar matcher (grammar.cpp). A token whose matching would exceed them fails
+// the Sample call with an error instead of stalling the process.
+const (
+	// grammarMaxStacks bounds the parse stacks alive at once; gbnf.DefaultLimits.Fanout
+	// bounds how many one position creates, so a grammar that passes the check starts within it.
+	grammarMaxStacks = 4096
+	// grammarBudget bounds the work (stack elements copied) of one grammar call, plus 256 per
+	// candidate token: about a tenth of a second. JSON-schema grammars use well under 1%.
+	grammarBudget = 1 << 26
+)
+
 // NewSampler creates a sampler for m. An invalid grammar returns an error wrapping
-// [ErrInvalidGrammar].
+// [ErrInvalidGrammar] whose message says where and why.
+//
+// llama.cpp's grammar parser and matcher recurse without bounds and take exponential time
+// on ambiguous grammars, so neither sees a user's grammar: package [gbnf] parses and checks it
+// (size, nesting, depth, ambiguity within [gbnf.DefaultLimits]; left recursion), and
+// grammar.cpp matches tokens against the result with llama.cpp's semantics and bounded work.
+// Only NaiveGrammar, the tests' and benchmarks' reference, runs llama.cpp's own grammar
+// sampler, on grammars that passed the check.
 func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 	if m == nil || m.p == nil {
 		return nil, errorf("new sampler", ErrClosed, "model is closed")
 	}
+	var spec *C.nash_grammar_spec
+	if sp.Grammar != "" {
+		g, err := gbnf.Parse(sp.Grammar, gbnf.Limits{})
+		if err == nil {
+			err = g.ResolveTokens(m.singleToken)
+		}
+		var rules [][]gbnf.Element
+		if err == nil {
+			rules, err = g.Rules()
+		}
+		if err != nil {
+			return nil, &Error{Op: "new sampler", Msg: err.Error(), Err: ErrInvalidGrammar}
+		}
+		var elems []C.nash_gelem
+		for _, r := range rules {
+			for _, e := range r {
+				elems = append(elems, C.nash_gelem{_type: C.uint32_t(e.Type), value: C.uint32_t(e.Value)})
+			}
+		}
+		ctext := C.CString(sp.Grammar)
+		defer C.free(unsafe.Pointer(ctext))
+		cel := (*C.nash_gelem)(C.malloc(C.size_t(len(elems)) * C.size_t(unsafe.Sizeof(C.nash_gelem{}))))
+		defer C.free(unsafe.Pointer(cel))
+		copy(unsafe.Slice(cel, len(elems)), elems)
+		spec = &C.nash_grammar_spec{
+			elems: cel, n_elems: C.size_t(len(elems)), n_rules: C.size_t(len(rules)),
+			root: C.uint32_t(g.Root()), max_stacks: grammarMaxStacks, budget: grammarBudget, text: ctext,
+		}
+	}
+	return newSampler(m, sp, spec)
+}
+
+// singleToken is the id of text if it is exactly one token (special tokens parsed), as
+// llama.cpp requires of a grammar's <token>.
+func (m *Model) singleToken(text string) (uint32, error) {
+	toks, err := m.Tokenize(text, false, true)
+	if err != nil {
+		return 0, err
+	}
+	if len(toks) != 1 {
+		return 0, fmt.Errorf("is %d tokens of this model's vocabulary, not one", len(toks))
+	}
+	return uint32(toks[0]), nil
+}
+
+// grammarMask reports, for every token of the vocabulary, whether the grammar allows it next
+// (one apply over the whole vocabulary; the tests compare the two matchers with it).
+func (s *Sampler) grammarMask(nVocab int) ([]bool, error) {
+	mask := make([]byte, nVocab)
+	var cerr *C.char
+	mark := logMark()
+	if rc := C.nash_sampler_grammar_mask(s.p, (*C.uint8_t)(unsafe.Pointer(&mask[0])), &cerr); rc != 0 {
+		return nil, cError("grammar mask", cerr, limitSentinel(rc), mark)
+	}
+	out := make([]bool, nVocab)
+	for i, b := range mask {
+		out[i] = b != 0
+	}
+	return out, nil
+}
+
+// grammarAccept advances the grammar (only) over tok.
+func (s *Sampler) grammarAccept(tok int32) error {
+	var cerr *C.char
+	mark := logMark()
+	if rc := C.nash_sampler_grammar_accept(s.p, C.llama_token(tok), &cerr); rc != 0 {
+		return cError("grammar accept", cerr, limitSentinel(rc), mark)
+	}
+	return nil
+}
+
+// limitSentinel maps the grammar helpers' -2 (the matcher's bounds) to ErrInvalidGrammar.
+func limitSentinel(rc C.int) error {
+	if rc == -2 {
+		return ErrInvalidGrammar
+	}
+	return nil
+}
+
+// llamaParsesGrammar reports whether llama.cpp's own grammar parser accepts text. The tests
+// compare package gbnf with it; text must not be one gbnf rejects for left recursion or a
+// limit (llama.cpp may crash on those).
+func llamaParsesGrammar(m *Model, text string) (bool, error) {
+	ct := C.CString(text)
+	defer C.free(unsafe.Pointer(ct))
+	var cerr *C.char
+	mark := logMark()
+	switch C.nash_llama_grammar_parses(m.p, ct, &cerr) {
+	case 1:
+		return true, nil
+	case 0:
+		return false, nil
+	}
+	return false, cError("parse grammar", cerr, nil, mark)
+}
+
+// newSampler creates the sampler in C; spec (nil: no grammar) has passed package gbnf.
+func newSampler(m *Model, sp SamplerParams, spec *C.nash_grammar_spec) (*Sampler, error) {
 	cp := C.nash_sampler_params{
 		temperature:    C.float(sp.Temperature),
 		top_k:          C.int32_t(sp.TopK),
@@ -55,15 +173,10 @@ func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 		seed:           C.uint32_t(sp.Seed),
 		naive_grammar:  C.bool(sp.NaiveGrammar),
 	}
-	var cg *C.char
-	if sp.Grammar != "" {
-		cg = C.CString(sp.Grammar)
-		defer C.free(unsafe.Pointer(cg))
-	}
 	var bad C.int
 	var cerr *C.char
 	mark := logMark()
-	s := C.nash_sampler_new(m.p, m.index, cp, cg, &bad, &cerr)
+	s := C.nash_sampler_new(m.p, m.index, cp, spec, &bad, &cerr)
 	if s == nil {
 		var sentinel error
 		if bad != 0 {
@@ -84,7 +197,8 @@ func (s *Sampler) Close() error {
 }
 
 // Sample picks the next token from the logits of batch output idx of the last Decode and
-// accepts it (never accept it again).
+// accepts it (never accept it again). Where the grammar is too ambiguous to match within the
+// matcher's bounds the error wraps [ErrInvalidGrammar].
 func (s *Sampler) Sample(c *Context, idx int) (int32, error) {
 	if s.p == nil || c.p == nil {
 		return -1, errorf("sample", ErrClosed, "sampler or context is closed")
@@ -92,9 +206,14 @@ func (s *Sampler) Sample(c *Context, idx int) (int32, error) {
 	var full C.int
 	var cerr *C.char
 	mark := logMark()
-	tok := C.nash_sampler_sample(s.p, c.p, C.int32_t(idx), &full, &cerr)
+	var limit C.int
+	tok := C.nash_sampler_sample(s.p, c.p, C.int32_t(idx), &full, &limit, &cerr)
 	if tok < 0 {
-		return -1, cError("sample", cerr, nil, mark)
+		var sentinel error
+		if limit != 0 {
+			sentinel = ErrInvalidGrammar
+		}
+		return -1, cError("sample", cerr, sentinel, mark)
 	}
 	if full != 0 {
 		s.FullPasses++

@@ -3,6 +3,7 @@
 // through an uncaught C++ exception (see shim.h).
 
 #include "shim.h"
+#include "grammar.hpp"
 
 #include <climits>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <algorithm>
 #include <exception>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -148,6 +150,7 @@ struct nash_vocab_index {
     std::vector<llama_token> by_first[256]; // non-EOG tokens with a non-empty piece, by first byte
     std::vector<llama_token> eog;           // end-of-generation tokens
     llama_token single[128];                // a token whose piece is exactly this ASCII byte, or -1
+    std::vector<std::string> piece;         // every token's piece (special = true), for the grammar
 };
 
 nash_vocab_index *nash_vocab_index_new(const struct llama_model *model, char **err) {
@@ -157,16 +160,18 @@ nash_vocab_index *nash_vocab_index_new(const struct llama_model *model, char **e
         auto *ix = new nash_vocab_index();
         for (auto &t : ix->single) t = -1;
         std::vector<char> buf(256);
+        ix->piece.resize(n);
         for (llama_token t = 0; t < n; t++) {
-            if (llama_vocab_is_eog(vocab, t)) {
-                ix->eog.push_back(t);
-                continue;
-            }
             // special = true: the pieces llama.cpp's grammar matches against.
             int32_t k = llama_token_to_piece(vocab, t, buf.data(), (int32_t)buf.size(), 0, true);
             if (k < 0) {
                 buf.resize(-k);
                 k = llama_token_to_piece(vocab, t, buf.data(), (int32_t)buf.size(), 0, true);
+            }
+            if (k > 0) ix->piece[t].assign(buf.data(), (size_t)k);
+            if (llama_vocab_is_eog(vocab, t)) {
+                ix->eog.push_back(t);
+                continue;
             }
             if (k <= 0 || buf[0] == 0) continue; // the grammar rejects empty pieces
             uint8_t b = (uint8_t)buf[0];
@@ -184,7 +189,8 @@ struct nash_sampler {
     const nash_vocab_index *index = nullptr;
     llama_sampler *pre = nullptr;   // penalties (applied before anything else)
     llama_sampler *post = nullptr;  // top-k, top-p, min-p, temperature, dist / greedy
-    llama_sampler *grammar = nullptr;
+    llama_sampler *grammar = nullptr; // naive: llama.cpp's own grammar sampler
+    nash_grammar *g = nullptr;        // otherwise: the bounded matcher (grammar.cpp)
     int32_t n_vocab = 0;
     bool naive = false; // filter the whole vocabulary with the grammar every token
     int32_t keep = 0; // tokens the post chain can possibly pick from: 1 (greedy), top_k, or 0 (all)
@@ -199,6 +205,7 @@ struct nash_sampler {
         if (pre) llama_sampler_free(pre);
         if (post) llama_sampler_free(post);
         if (grammar) llama_sampler_free(grammar);
+        if (g) nash_grammar_free(g);
     }
 
     void fill(const float *logits) {
@@ -231,8 +238,8 @@ struct nash_sampler {
 };
 
 nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab_index *index,
-                               nash_sampler_params p, const char *grammar, int *bad_grammar,
-                               char **err) {
+                               nash_sampler_params p, const nash_grammar_spec *grammar,
+                               int *bad_grammar, char **err) {
     NASH_GUARD(err, nullptr, {
         auto *s = new nash_sampler();
         s->vocab = llama_model_get_vocab(model);
@@ -264,12 +271,22 @@ nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab
             llama_sampler_chain_add(s->post, llama_sampler_init_temp(p.temperature));
             llama_sampler_chain_add(s->post, llama_sampler_init_dist(p.seed));
         }
-        if (grammar && grammar[0]) {
-            s->grammar = llama_sampler_init_grammar(s->vocab, grammar, "root");
+        if (grammar && s->naive) {
+            s->grammar = llama_sampler_init_grammar(s->vocab, grammar->text, "root");
             if (!s->grammar) {
                 delete s;
                 if (bad_grammar) *bad_grammar = 1;
                 set_err(err, "grammar did not parse");
+                return nullptr;
+            }
+        } else if (grammar) {
+            try {
+                s->g = nash_grammar_new(grammar->elems, grammar->n_elems, grammar->n_rules, grammar->root,
+                                        grammar->max_stacks, grammar->budget);
+            } catch (const std::exception &e) {
+                delete s;
+                if (bad_grammar) *bad_grammar = 1;
+                set_err(err, e.what());
                 return nullptr;
             }
         }
@@ -279,12 +296,21 @@ nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab
 
 void nash_sampler_free(nash_sampler *s) { delete s; }
 
+// grammar_apply sets the logits of the tokens the grammar rejects next to -inf.
+static void grammar_apply(nash_sampler *s, llama_token_data_array *arr) {
+    if (s->g) {
+        nash_grammar_apply(s->g, s->vocab, s->index ? s->index->piece.data() : nullptr, arr);
+    } else {
+        llama_sampler_apply(s->grammar, arr);
+    }
+}
+
 // grammar_allows applies the grammar to a one-token array: the token is allowed iff its
 // logit stays finite.
 static bool grammar_allows(nash_sampler *s, llama_token tok) {
     llama_token_data one = {tok, 1.0f, 0.0f};
     llama_token_data_array arr = {&one, 1, -1, false};
-    llama_sampler_apply(s->grammar, &arr);
+    grammar_apply(s, &arr);
     return std::isfinite(one.logit);
 }
 
@@ -306,7 +332,7 @@ static bool allowed_first_bytes(nash_sampler *s, bool allowed[256]) {
         }
     }
     llama_token_data_array arr = {probe, (size_t)np, -1, false};
-    llama_sampler_apply(s->grammar, &arr);
+    grammar_apply(s, &arr);
     for (int b = 0; b < 256; b++) allowed[b] = b >= 128 || ix->single[b] < 0;
     for (int i = 0; i < np; i++) {
         if (std::isfinite(probe[i].logit)) allowed[probe_byte[i]] = true;
@@ -350,7 +376,7 @@ static void grammar_filter(nash_sampler *s) {
             std::nth_element(cur.begin() + a, cur.begin() + b, cur.end(), by_logit);
         }
         llama_token_data_array arr = {cur.data() + a, b - a, -1, false};
-        llama_sampler_apply(s->grammar, &arr);
+        grammar_apply(s, &arr);
         for (size_t i = a; i < b; i++) {
             if (std::isfinite(cur[i].logit)) s->valid.push_back(cur[i]);
         }
@@ -360,8 +386,8 @@ static void grammar_filter(nash_sampler *s) {
 }
 
 llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int32_t idx,
-                                int *full_pass, char **err) {
-    NASH_GUARD(err, -1, {
+                                int *full_pass, int *grammar_limit, char **err) {
+    NASH_GUARD(err, -1, try {
         const float *logits = llama_get_logits_ith(ctx, idx);
         if (!logits) {
             set_err(err, "no logits for this batch position");
@@ -384,7 +410,7 @@ llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int3
             set_err(err, "the grammar allows no token here");
             return -1;
         }
-        if (s->grammar && !s->naive && !grammar_allows(s, id)) {
+        if (s->g && !grammar_allows(s, id)) {
             if (full_pass) *full_pass = 1;
             // The post chain reordered and truncated cur: start again from the logits, with
             // the penalties (if any) applied.
@@ -410,13 +436,20 @@ llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int3
             }
             id = va.data[va.selected].id;
         }
-        if (s->grammar) {
+        if (s->g) {
+            nash_grammar_accept(s->g, s->vocab, id);
+            s->track(id);
+        } else if (s->grammar) {
             llama_sampler_accept(s->grammar, id);
             s->track(id);
         }
         llama_sampler_accept(s->pre, id);
         llama_sampler_accept(s->post, id);
         return id;
+    } catch (const nash_grammar_limit &e) {
+        if (grammar_limit) *grammar_limit = 1;
+        set_err(err, e.what());
+        return -1;
     })
 }
 
@@ -429,8 +462,48 @@ int nash_sampler_accept_history(nash_sampler *s, const llama_token *toks, int32_
 
 int nash_sampler_grammar_allows(nash_sampler *s, llama_token tok, char **err) {
     NASH_GUARD(err, -1, {
-        if (!s->grammar) return 1;
+        if (!s->grammar && !s->g) return 1;
         return grammar_allows(s, tok) ? 1 : 0;
+    })
+}
+
+int nash_sampler_grammar_mask(nash_sampler *s, uint8_t *mask, char **err) {
+    NASH_GUARD(err, -1, try {
+        std::vector<llama_token_data> all(s->n_vocab);
+        for (int32_t i = 0; i < s->n_vocab; i++) all[i] = llama_token_data{i, 1.0f, 0.0f};
+        if (s->g || s->grammar) {
+            llama_token_data_array arr = {all.data(), all.size(), -1, false};
+            grammar_apply(s, &arr);
+        }
+        for (int32_t i = 0; i < s->n_vocab; i++) mask[all[i].id] = std::isfinite(all[i].logit) ? 1 : 0;
+        return 0;
+    } catch (const nash_grammar_limit &e) {
+        set_err(err, e.what());
+        return -2;
+    })
+}
+
+int nash_sampler_grammar_accept(nash_sampler *s, llama_token tok, char **err) {
+    NASH_GUARD(err, -1, try {
+        if (s->g) {
+            nash_grammar_accept(s->g, s->vocab, tok);
+        } else if (s->grammar) {
+            llama_sampler_accept(s->grammar, tok);
+        }
+        s->track(tok);
+        return 0;
+    } catch (const nash_grammar_limit &e) {
+        set_err(err, e.what());
+        return -2;
+    })
+}
+
+int nash_llama_grammar_parses(const struct llama_model *model, const char *text, char **err) {
+    NASH_GUARD(err, -1, {
+        llama_sampler *g = llama_sampler_init_grammar(llama_model_get_vocab(model), text, "root");
+        if (!g) return 0;
+        llama_sampler_free(g);
+        return 1;
     })
 }
 

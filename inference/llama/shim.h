@@ -74,24 +74,59 @@ typedef struct nash_vocab_index nash_vocab_index;
 nash_vocab_index *nash_vocab_index_new(const struct llama_model *model, char **err);
 void nash_vocab_index_free(nash_vocab_index *ix);
 
-// nash_sampler_new returns a sampler, or NULL with *err (an invalid grammar sets *bad_grammar).
-// index (may be NULL) must outlive the sampler.
+// nash_gelem is one grammar element in llama.cpp's layout (llama_grammar_element); type is a
+// llama_gretype value.
+typedef struct nash_gelem {
+    uint32_t type;
+    uint32_t value;
+} nash_gelem;
+
+// nash_grammar_spec is a grammar checked and laid out by package gbnf: its rules (each
+// ending in an END element, concatenated), the root rule, the matcher's bounds, and the GBNF
+// text for the naive path, which runs llama.cpp's own grammar sampler on it.
+typedef struct nash_grammar_spec {
+    const nash_gelem *elems;
+    size_t n_elems;
+    size_t n_rules;
+    uint32_t root;
+    size_t max_stacks; // parse stacks alive at once
+    size_t budget;     // work units per apply/accept call
+    const char *text;
+} nash_grammar_spec;
+
+// nash_sampler_new returns a sampler, or NULL with *err (a grammar that cannot be used sets
+// *bad_grammar). grammar may be NULL. index (may be NULL) must outlive the sampler.
 nash_sampler *nash_sampler_new(const struct llama_model *model, const nash_vocab_index *index,
-                               nash_sampler_params p, const char *grammar, int *bad_grammar,
-                               char **err);
+                               nash_sampler_params p, const nash_grammar_spec *grammar,
+                               int *bad_grammar, char **err);
 void nash_sampler_free(nash_sampler *s);
 
 // nash_sampler_sample samples from the logits of batch output idx and accepts the token into
 // the chain and the grammar exactly once. *full_pass is set when the grammar had to filter the
-// vocabulary. Returns -1 with *err on failure (nothing is accepted then).
+// vocabulary. Returns -1 with *err on failure (nothing is accepted then); *grammar_limit is
+// set when the failure is the grammar matcher's bounds.
 llama_token nash_sampler_sample(nash_sampler *s, struct llama_context *ctx, int32_t idx,
-                                int *full_pass, char **err);
+                                int *full_pass, int *grammar_limit, char **err);
 
 // nash_sampler_accept_history feeds tokens into the penalty history (not the grammar).
 int nash_sampler_accept_history(nash_sampler *s, const llama_token *toks, int32_t n, char **err);
 
 // nash_sampler_grammar_allows reports 1 if the grammar accepts tok next, 0 if not, -1 on error.
 int nash_sampler_grammar_allows(nash_sampler *s, llama_token tok, char **err);
+
+// nash_sampler_grammar_mask sets mask[t] to 1 for every token t the grammar allows next (the
+// whole vocabulary in one apply call), 0 otherwise. Returns 0, or -1 with *err (-2 when the
+// matcher's bounds were hit).
+int nash_sampler_grammar_mask(nash_sampler *s, uint8_t *mask, char **err);
+
+// nash_sampler_grammar_accept advances the grammar (only) over tok. Returns 0, or -1 with
+// *err (-2 when the matcher's bounds were hit).
+int nash_sampler_grammar_accept(nash_sampler *s, llama_token tok, char **err);
+
+// nash_llama_grammar_parses reports whether llama.cpp's own parser accepts a grammar text
+// (1 or 0; -1 with *err on an exception). Only for comparing package gbnf with it: never call
+// it on text that gbnf rejected for left recursion or a limit.
+int nash_llama_grammar_parses(const struct llama_model *model, const char *text, char **err);
 
 // nash_log_install routes llama.cpp's and ggml's log output to Go (nashGoLog).
 void nash_log_install(void);
