@@ -33,7 +33,7 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d column %d", e.Line, e.Col)
 	}
-	if e.Rule != "" {
+	if e.Rule != "" && e.Line == 0 && !strings.Contains(e.Msg, e.Rule) {
 		fmt.Fprintf(&b, " (rule %s)", e.Rule)
 	}
 	b.WriteString(": ")
