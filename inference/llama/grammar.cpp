@@ -246,7 +246,13 @@ struct nash_grammar {
     // (llama_grammar_reject_candidates). Candidates are decided character by character for
     // all stacks at once: those whose next character the same stacks accept continue
     // together, with the union of the stacks it leads to, so stack sets never multiply.
-    std::vector<size_t> rejected(const std::vector<gstack> &S, const std::vector<candidate> &cands) {
+    //
+    // One deliberate difference: llama.cpp lets a token element (<[id]>, !<[id]>) on top of a
+    // stack accept a candidate in the middle of its text too, when the id matches; its own
+    // accept (llama_grammar_accept_token) matches token elements only at a token's start and
+    // then throws "Unexpected empty grammar stack". Here a token element matches only at the
+    // start (start = true), so every allowed token can be accepted.
+    std::vector<size_t> rejected(const std::vector<gstack> &S, const std::vector<candidate> &cands, bool start) {
         std::vector<size_t> out;
         if (cands.empty()) return out;
         charge(S.size() + cands.size());
@@ -259,7 +265,7 @@ struct nash_grammar {
             } else if (is_token(s.back())) {
                 for (size_t i = 0; i < cands.size(); i++) {
                     const candidate &c = cands[i];
-                    if (*c.cp == 0 ? c.partial.n_remain == 0 : match_token(s.back(), c.id)) ok[i] = 1;
+                    if (*c.cp == 0 ? c.partial.n_remain == 0 : start && match_token(s.back(), c.id)) ok[i] = 1;
                 }
             } else {
                 for (size_t i = 0; i < cands.size(); i++) {
@@ -293,13 +299,13 @@ struct nash_grammar {
             }
             std::vector<size_t> r;
             if (from.size() == 1) {
-                r = rejected(next_of(from[0]), sub);
+                r = rejected(next_of(from[0]), sub, false);
             } else {
                 stack_set S2{this, {}};
                 for (size_t k : from) {
                     for (const gstack &t : next_of(k)) S2.add(t);
                 }
-                r = rejected(S2.take(), sub);
+                r = rejected(S2.take(), sub, false);
             }
             out.insert(out.end(), r.begin(), r.end());
         };
@@ -434,7 +440,7 @@ void nash_grammar_apply(nash_grammar *g, const llama_vocab *vocab, const std::st
         for (const candidate &c : cands) cur->data[c.index].logit = -INFINITY;
         return;
     }
-    for (size_t idx : g->rejected(g->stacks, cands)) cur->data[idx].logit = -INFINITY;
+    for (size_t idx : g->rejected(g->stacks, cands, true)) cur->data[idx].logit = -INFINITY;
 }
 
 void nash_grammar_accept(nash_grammar *g, const llama_vocab *vocab, llama_token token) {
