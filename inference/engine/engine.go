@@ -267,7 +267,7 @@ func (e *Engine) prepare(req inference.Request) (*request, error) {
 	})
 	if err != nil {
 		if errors.Is(err, llama.ErrInvalidGrammar) {
-			return nil, fmt.Errorf("%w: %v", inference.ErrInvalidGrammar, err)
+			return nil, grammarError(err)
 		}
 		return nil, fmt.Errorf("engine: sampler: %w", err)
 	}
@@ -278,6 +278,17 @@ func (e *Engine) prepare(req inference.Request) (*request, error) {
 		}
 	}
 	return newRequest(req, toks, smp), nil
+}
+
+// grammarError turns the sampler's invalid-grammar error into inference.ErrInvalidGrammar
+// with just the reason ("grammar line 2 column 7: ...") for the client.
+func grammarError(err error) error {
+	msg := err.Error()
+	var le *llama.Error
+	if errors.As(err, &le) {
+		msg = le.Msg
+	}
+	return fmt.Errorf("%w: %s", inference.ErrInvalidGrammar, msg)
 }
 
 // elapsedMS converts a duration to milliseconds.

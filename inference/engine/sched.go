@@ -339,7 +339,8 @@ func (s *scheduler) sample(sl *slot) {
 	if err != nil {
 		if errors.Is(err, llama.ErrInvalidGrammar) {
 			// The grammar turned out too ambiguous to match here (see llama.NewSampler).
-			err = fmt.Errorf("%w: %v", inference.ErrInvalidGrammar, err)
+			s.release(sl, inference.StopCancelled, grammarError(err))
+			return
 		}
 		s.release(sl, inference.StopCancelled, fmt.Errorf("engine: sample: %w", err))
 		return
