@@ -30,7 +30,7 @@ import "fmt"
 type analysis struct {
 	g     *Grammar
 	lim   Limits
-	off   [][]int // off[r][k]: index of position (r,k) in the flat arrays, or -1 inside a set
+	off   [][]int // off[r][k]: index of position (r,k) in the flat arrays
 	t, n  []uint64
 	d     []int
 	done  []bool
@@ -94,14 +94,11 @@ func (g *Grammar) analyse(lim Limits) (err error) {
 	// reference (p+1 above). Set members are not positions.
 	for r, rule := range g.rules {
 		for k := 0; k < len(rule); k++ {
-			if a.off[r][k] >= 0 {
-				a.visit(r, k)
-			}
+			a.visit(r, k)
 			switch rule[k].Type {
 			case ElemChar, ElemCharNot, ElemCharAny:
 				for k+1 < len(rule) && (rule[k+1].Type == ElemCharAlt || rule[k+1].Type == ElemCharUpper) {
 					k++
-					a.off[r][k] = -1
 				}
 			}
 		}
@@ -121,16 +118,6 @@ func (g *Grammar) analyse(lim Limits) (err error) {
 		}
 		st.Fanout = max(st.Fanout, int(min(add(a.t[i], a.n[i]), 1<<31)))
 		st.Depth = max(st.Depth, a.d[i])
-	}
-	if st.Fanout > lim.Fanout {
-		// Found only now for positions after terminals; find one to name.
-		for r, rule := range g.rules {
-			for k := range rule {
-				if i := a.off[r][k]; i >= 0 && a.done[i] && add(a.t[i], a.n[i]) > uint64(lim.Fanout) {
-					return a.fanoutError(r, add(a.t[i], a.n[i]))
-				}
-			}
-		}
 	}
 	return nil
 }

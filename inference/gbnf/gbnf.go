@@ -10,11 +10,15 @@ import (
 // Errors a grammar check matches (with errors.Is on the returned *Error).
 var (
 	// ErrSyntax: the grammar does not parse, or names a rule it does not define, or has no
-	// root rule: llama.cpp rejects it too.
+	// root rule: llama.cpp rejects it too (safely; the tests ask it).
 	ErrSyntax = errors.New("gbnf: syntax error")
 	// ErrLeftRecursion: a rule can reach itself without consuming input. llama.cpp rejects the
 	// cases where every step is written explicitly; the rest make it recurse forever.
 	ErrLeftRecursion = errors.New("gbnf: left recursion")
+	// ErrUnsafe: llama.cpp's parser accepts the grammar but then fails on it: repetition
+	// bounds {m,n} with n < m (it builds rules until memory runs out), or a root rule that
+	// is referenced and then redefined away (it indexes past its rules).
+	ErrUnsafe = errors.New("gbnf: grammar llama.cpp cannot run")
 	// ErrLimit: the grammar is valid GBNF but exceeds one of the [Limits].
 	ErrLimit = errors.New("gbnf: grammar exceeds a limit")
 )
@@ -24,7 +28,7 @@ type Error struct {
 	Line, Col int    // 1-based position in the grammar text (Col counts characters); 0 if none
 	Rule      string // the rule concerned, if known
 	Msg       string
-	Err       error // ErrSyntax, ErrLeftRecursion or ErrLimit
+	Err       error // ErrSyntax, ErrLeftRecursion, ErrUnsafe or ErrLimit
 }
 
 func (e *Error) Error() string {

@@ -463,7 +463,7 @@ func (p *parser) sequence(i int, ruleName string, rulep *[]Element, nested bool)
 			if !noMax && maxN < minN {
 				// llama.cpp does not check this: maxN-minN wraps around and it builds
 				// rules until memory runs out.
-				p.fail(start, "repetition {%d,%d}: the maximum is below the minimum", minN, maxN)
+				panic(failure{errAt(p.src, start, "", ErrUnsafe, "repetition {%d,%d}: the maximum is below the minimum", minN, maxN)})
 			}
 			repeat(start, minN, maxN, noMax)
 		default:
@@ -528,21 +528,21 @@ func (p *parser) validate() *Grammar {
 		}
 		return "#" + strconv.FormatUint(uint64(id), 10)
 	}
-	undefined := func(id uint32) {
-		e := &Error{Err: ErrSyntax}
+	undefined := func(id uint32, kind error) {
+		e := &Error{Err: kind}
 		if off, ok := p.refs[id]; ok {
-			e = errAt(p.src, off, "", ErrSyntax, "")
+			e = errAt(p.src, off, "", kind, "")
 		}
 		e.Rule, e.Msg = nameOf(id), "rule "+nameOf(id)+" is used but not defined"
 		panic(failure{e})
 	}
 	for id, rule := range p.rules {
 		if len(rule) == 0 {
-			undefined(uint32(id))
+			undefined(uint32(id), ErrSyntax)
 		}
 		for _, e := range rule {
 			if e.Type == ElemRuleRef && (int(e.Value) >= len(p.rules) || len(p.rules[e.Value]) == 0) {
-				undefined(e.Value)
+				undefined(e.Value, ErrSyntax)
 			}
 		}
 	}
@@ -554,8 +554,8 @@ func (p *parser) validate() *Grammar {
 		panic(failure{&Error{Msg: "grammar has no root rule", Err: ErrSyntax}})
 	}
 	if int(root) >= len(p.rules) {
-		// llama.cpp would index past its rules here.
-		undefined(root)
+		// llama.cpp's parser accepts this and then indexes past its rules.
+		undefined(root, ErrUnsafe)
 	}
 	return &Grammar{rules: p.rules, names: names, root: int(root), texts: p.texts, src: p.src,
 		stats: Stats{Rules: len(p.rules), Elements: p.elems}}

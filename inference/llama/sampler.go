@@ -78,7 +78,13 @@ func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 		if err != nil {
 			return nil, &Error{Op: "new sampler", Msg: err.Error(), Err: ErrInvalidGrammar}
 		}
-		var elems []C.nash_gelem
+		n := 0
+		for _, r := range rules {
+			n += len(r)
+		}
+		cel := (*C.nash_gelem)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(C.nash_gelem{}))))
+		defer C.free(unsafe.Pointer(cel))
+		elems := unsafe.Slice(cel, n)[:0]
 		for _, r := range rules {
 			for _, e := range r {
 				elems = append(elems, C.nash_gelem{_type: C.uint32_t(e.Type), value: C.uint32_t(e.Value)})
@@ -86,11 +92,8 @@ func NewSampler(m *Model, sp SamplerParams) (*Sampler, error) {
 		}
 		ctext := C.CString(sp.Grammar)
 		defer C.free(unsafe.Pointer(ctext))
-		cel := (*C.nash_gelem)(C.malloc(C.size_t(len(elems)) * C.size_t(unsafe.Sizeof(C.nash_gelem{}))))
-		defer C.free(unsafe.Pointer(cel))
-		copy(unsafe.Slice(cel, len(elems)), elems)
 		spec = &C.nash_grammar_spec{
-			elems: cel, n_elems: C.size_t(len(elems)), n_rules: C.size_t(len(rules)),
+			elems: cel, n_elems: C.size_t(n), n_rules: C.size_t(len(rules)),
 			root: C.uint32_t(g.Root()), max_stacks: grammarMaxStacks, budget: grammarBudget, text: ctext,
 		}
 	}
