@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/inference"
 )
 
@@ -22,32 +22,27 @@ func newID(prefix string) string {
 
 // chat serves POST /v1/chat/completions.
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
-	var req ChatRequest
+	var req api.ChatRequest
 	if err := decodeJSON(r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
-	switch req.Reasoning {
-	case "", "none":
-	default:
-		if !slices.Contains(KnownReasoning, req.Reasoning) {
-			WriteError(w, BadRequest("reasoning", "%q is not one of %v", req.Reasoning, KnownReasoning))
-			return
-		}
-		hook := s.opts.Reasoners[req.Reasoning]
-		if hook == nil {
-			WriteError(w, &APIError{Status: http.StatusNotImplemented, Message: fmt.Sprintf("reasoning mode %q is not available in this build", req.Reasoning), Type: "not_implemented", Param: "reasoning", Code: "reasoning_unavailable"})
-			return
-		}
-		hook(w, r, env, &req)
-		return
-	}
-	msgs, err := req.messages()
+	mode, name, err := chatMode(&req, env.Config.Daemon.Reasoning.Mode)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	gen, err := req.generation()
+	if mode == api.ReasoningGTAlign {
+		s.chatGTAlign(w, r, env, &req, name)
+		return
+	}
+	req.Model = name
+	msgs, err := chatMessages(&req)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	gen, err := chatGeneration(&req)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -64,7 +59,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 	defer lease.Release()
 	prompt, err := lease.Model().ChatPrompt(msgs)
 	if err != nil {
-		WriteError(w, BadRequest("messages", "chat template: %v", err))
+		WriteError(w, api.BadRequest("messages", "chat template: %v", err))
 		return
 	}
 	gen.Prompt = prompt
@@ -86,10 +81,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 		}
 		text := res.Text
 		fr := finishReason(res.StopReason)
-		writeJSON(w, http.StatusOK, ChatResponse{
+		writeJSON(w, http.StatusOK, api.ChatResponse{
 			ID: id, Object: "chat.completion", Created: created, Model: model, SystemFingerprint: fingerprint,
-			Choices: []ChatChoice{{Index: 0, Message: &OutMessage{Role: "assistant", Content: &text}, FinishReason: &fr, Logprobs: json.RawMessage("null")}},
-			Usage:   &Usage{PromptTokens: res.PromptTokens, CompletionTokens: len(res.Tokens), TotalTokens: res.PromptTokens + len(res.Tokens)},
+			Choices: []api.ChatChoice{{Index: 0, Message: &api.OutMessage{Role: "assistant", Content: &text}, FinishReason: &fr, Logprobs: json.RawMessage("null")}},
+			Usage:   &api.Usage{PromptTokens: res.PromptTokens, CompletionTokens: len(res.Tokens), TotalTokens: res.PromptTokens + len(res.Tokens)},
 			Timings: &res.Timings, Nashd: ext,
 		})
 		return
@@ -98,9 +93,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 	// Streaming: headers go out with the first token, so errors before it (prompt too
 	// long, bad grammar) still get their status.
 	sse := &sseWriter{w: w, rc: http.NewResponseController(w)}
-	chunk := func(delta *OutMessage, finish *string) ChatResponse {
-		return ChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, SystemFingerprint: fingerprint,
-			Choices: []ChatChoice{{Index: 0, Delta: delta, FinishReason: finish, Logprobs: json.RawMessage("null")}}}
+	chunk := func(delta *api.OutMessage, finish *string) api.ChatResponse {
+		return api.ChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, SystemFingerprint: fingerprint,
+			Choices: []api.ChatChoice{{Index: 0, Delta: delta, FinishReason: finish, Logprobs: json.RawMessage("null")}}}
 	}
 	start := func() error {
 		if sse.started {
@@ -108,7 +103,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 		}
 		sse.start()
 		role := ""
-		return sse.send(chunk(&OutMessage{Role: "assistant", Content: &role}, nil))
+		return sse.send(chunk(&api.OutMessage{Role: "assistant", Content: &role}, nil))
 	}
 	res, err := lease.Generate(ctx, gen, func(t inference.Token) error {
 		if err := start(); err != nil {
@@ -118,7 +113,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 			return nil
 		}
 		text := t.Text
-		return sse.send(chunk(&OutMessage{Content: &text}, nil))
+		return sse.send(chunk(&api.OutMessage{Content: &text}, nil))
 	})
 	s.finishGeneration(env, res, err)
 	if err != nil {
@@ -130,7 +125,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 			return // the client is gone
 		}
 		ae := AsAPIError(err)
-		sse.send(map[string]any{"error": ae})
+		sse.send(api.ErrorBody{Error: ae})
 		sse.done()
 		return
 	}
@@ -138,13 +133,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, env *Env) {
 		return
 	}
 	fr := finishReason(res.StopReason)
-	last := chunk(&OutMessage{}, &fr)
+	last := chunk(&api.OutMessage{}, &fr)
 	last.Timings = &res.Timings
 	last.Nashd = ext
 	sse.send(last)
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
-		u := ChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, SystemFingerprint: fingerprint,
-			Choices: []ChatChoice{}, Usage: &Usage{PromptTokens: res.PromptTokens, CompletionTokens: len(res.Tokens), TotalTokens: res.PromptTokens + len(res.Tokens)}}
+		u := api.ChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, SystemFingerprint: fingerprint,
+			Choices: []api.ChatChoice{}, Usage: &api.Usage{PromptTokens: res.PromptTokens, CompletionTokens: len(res.Tokens), TotalTokens: res.PromptTokens + len(res.Tokens)}}
 		sse.send(u)
 	}
 	sse.done()

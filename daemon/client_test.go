@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/client"
 )
 
@@ -26,12 +26,12 @@ func TestClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms, err := c.Models(ctx)
-	if err != nil || len(ms) != 1 || ms[0].State != "serving" || !ms[0].Default {
+	if err != nil || len(ms) != 2 || ms[0].State != "serving" || !ms[0].Default || ms[1].ID != "tiny@gtalign" || ms[1].Default || ms[1].State != "serving" {
 		t.Fatalf("Models: %+v %v", ms, err)
 	}
 	temp := 0.0
 	max := 10
-	req := daemon.ChatRequest{Messages: []daemon.ChatMessage{{Role: "user", Content: json.RawMessage(`"hi"`)}}, MaxTokens: &max, Temperature: &temp}
+	req := api.ChatRequest{Messages: []api.ChatMessage{{Role: "user", Content: json.RawMessage(`"hi"`)}}, MaxTokens: &max, Temperature: &temp}
 	whole, err := c.Chat(ctx, req, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -44,14 +44,19 @@ func TestClient(t *testing.T) {
 	if streamed.Content != whole.Content || strings.Join(pieces, "") != whole.Content || streamed.Usage != whole.Usage || streamed.FinishReason != whole.FinishReason {
 		t.Errorf("streamed %+v, whole %+v", streamed, whole)
 	}
-	out, err := c.Solve(ctx, json.RawMessage(`"prisoner_dilemma"`), "pure")
-	if err != nil || !strings.Contains(string(out), `"equilibria"`) {
-		t.Errorf("Solve: %s %v", out, err)
+	out, err := c.Solve(ctx, api.SolveRequest{Game: json.RawMessage(`"prisoner_dilemma"`), Method: "pure"})
+	if err != nil || out.Report == nil || out.Report.Method != "enumpure" || len(out.Report.Equilibria) != 1 ||
+		out.Nashd.GameFile != "games/prisoner_dilemma.toml" || out.Game != nil {
+		t.Errorf("Solve: %+v %v", out, err)
+	}
+	_, err = c.Solve(ctx, api.SolveRequest{Game: json.RawMessage(`"prisoner_dilemma"`), Method: "spe"})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != 400 || ce.API.Code != api.CodeMethodNotApplicable || !strings.HasPrefix(ce.API.Message, "solver: ") {
+		t.Errorf("spe on a normal-form game: %v", err)
 	}
 	bad := req
 	bad.Model = "nope"
 	_, err = c.Chat(ctx, bad, nil)
-	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Status != 404 || ce.API.Code != "model_not_found" {
 		t.Errorf("unknown model: %v", err)
 	}

@@ -3,15 +3,17 @@ package daemon
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/solver/game"
 )
 
 // health serves GET /health: 200 when requests can be served, 503 (+ Retry-After) while the
@@ -37,66 +39,61 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request, env *Env) {
 	writeJSON(w, http.StatusServiceUnavailable, body)
 }
 
-// StatusResponse is the body of GET /v1/status.
-type StatusResponse struct {
-	Version  string          `json:"version"`
-	PID      int             `json:"pid"`
-	Uptime   float64         `json:"uptime_s"`
-	Model    modelmgr.Status `json:"model"`
-	Config   ConfigStatus    `json:"config"`
-	Pricing  string          `json:"pricing_version"`
-	Games    []string        `json:"games"`
-	Reasoner []string        `json:"reasoning_modes"`
-}
-
-// ConfigStatus reports the config in force and the last reload's errors.
-type ConfigStatus struct {
-	Dir        string                        `json:"dir"`
-	Generation uint64                        `json:"generation"`
-	Files      map[string]config.FileVersion `json:"files"`
-	// Errors maps a file to the error that made the last reload keep the old config.
-	Errors  map[string]string  `json:"errors"`
-	Reloads config.ReloadStats `json:"reloads"`
-}
-
-func (s *Server) statusBody(env *Env) StatusResponse {
+func (s *Server) statusBody(env *Env) api.StatusResponse {
 	snap := s.opts.Store.Current() // the newest, not the request's
 	games := make([]string, 0, len(snap.Games))
 	for n := range snap.Games {
 		games = append(games, n)
 	}
 	sort.Strings(games)
-	modes := []string{"none"}
-	for m := range s.opts.Reasoners {
-		modes = append(modes, m)
+	modes := slices.Sorted(slices.Values(KnownReasoning))
+	files := make(map[string]api.FileVersion, len(snap.Files))
+	for f, v := range snap.Files {
+		files[f] = api.FileVersion(v)
 	}
-	sort.Strings(modes)
-	return StatusResponse{
+	return api.StatusResponse{
 		Version: s.opts.Version, PID: os.Getpid(), Uptime: time.Since(s.started).Seconds(),
-		Model: env.Models.Status(),
-		Config: ConfigStatus{Dir: snap.Dir, Generation: snap.Generation, Files: snap.Files,
-			Errors: s.opts.Store.Errors(), Reloads: s.opts.Store.Stats()},
+		Model: modelStatus(env.Models.Status()),
+		Config: api.ConfigStatus{Dir: snap.Dir, Generation: snap.Generation, Files: files,
+			Errors: s.opts.Store.Errors(), Reloads: api.ReloadStats(s.opts.Store.Stats())},
 		Pricing: snap.PricingVersion(), Games: games, Reasoner: modes,
+		Reasoning: s.reasoningStatus(snap),
 	}
+}
+
+// reasoningStatus describes GTAlign reasoning under snap: its defaults, the game, the
+// pricing plan the next request would apply and the learned lengths.
+func (s *Server) reasoningStatus(snap *config.Snapshot) *api.ReasoningStatus {
+	r := snap.Daemon.Reasoning
+	path, learned, problem := s.lengths.status(snap)
+	rs := &api.ReasoningStatus{Mode: r.Mode, Rule: r.SelectionRule, Policy: r.MismatchPolicy, AnalyzeBy: r.AnalyzeBy,
+		Game: snap.GameVersion(), Strategies: snap.GTAlign.Game().StrategyIDs(),
+		Learned: learned, LengthsFile: path, LengthsError: problem}
+	plan, err := pricingPlan(snap, s.lengths.get(snap))
+	rs.Pricing = plan
+	if err != nil {
+		rs.Problem = err.Error()
+	}
+	return rs
+}
+
+// modelStatus converts the model manager's state to its wire form.
+func modelStatus(st modelmgr.Status) api.ModelStatus {
+	out := api.ModelStatus{State: st.State, Error: st.Error, ErrorModel: st.ErrorModel, Draining: st.Draining,
+		Swaps: st.Swaps, LoadFailed: st.LoadFailed, InFlight: st.InFlight, Running: st.Running, Queued: st.Queued,
+		Slots: st.Slots, QueueSize: st.QueueSize}
+	if m := st.Serving; m != nil {
+		out.Serving = &api.ServingModel{Name: m.Name, Info: m.Info, Loaded: m.Loaded, LoadMS: m.LoadMS,
+			TestModel: m.TestModel, Warning: m.Warning, ConfigPath: m.ConfigPath}
+	}
+	if l := st.Loading; l != nil {
+		out.Loading = &api.LoadingModel{Name: l.Name, Path: l.Path, Progress: l.Progress, Since: l.Since}
+	}
+	return out
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, env *Env) {
 	writeJSON(w, http.StatusOK, s.statusBody(env))
-}
-
-// ModelEntry is one entry of GET /v1/models (OpenAI's model object plus nashd's fields).
-type ModelEntry struct {
-	ID        string `json:"id"`
-	Object    string `json:"object"`
-	Created   int64  `json:"created"`
-	OwnedBy   string `json:"owned_by"`
-	Default   bool   `json:"default"`
-	Loaded    bool   `json:"loaded"`
-	State     string `json:"state"` // serving, loading, draining, failed, configured
-	Path      string `json:"path"`
-	TestModel bool   `json:"test_model,omitempty"`
-	Error     string `json:"error,omitempty"`
-	Meta      any    `json:"meta,omitempty"`
 }
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request, env *Env) {
@@ -107,10 +104,10 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request, env *Env) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	data := make([]ModelEntry, 0, len(names))
+	data := make([]api.ModelEntry, 0, len(names))
 	for _, n := range names {
 		spec := snap.Spec(n)
-		e := ModelEntry{ID: n, Object: "model", OwnedBy: "nashd", Default: n == snap.Models.Default, Path: spec.Path, State: "configured"}
+		e := api.ModelEntry{ID: n, Object: "model", OwnedBy: "nashd", Default: n == snap.Models.Default, Path: spec.Path, State: "configured"}
 		if fi, err := os.Stat(spec.Path); err == nil {
 			e.Created = fi.ModTime().Unix()
 		}
@@ -136,64 +133,59 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request, env *Env) {
 				e.Error = err.Error()
 			}
 		}
-		data = append(data, e)
+		// The alias NAME@gtalign, for clients that can only set a model name.
+		alias := e
+		alias.ID, alias.Default, alias.Reasoning, alias.Parent = n+"@"+api.ReasoningGTAlign, false, api.ReasoningGTAlign, n
+		data = append(data, e, alias)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
-}
-
-// SolveRequest is the body of POST /v1/games/solve: a game named in configs/games or given
-// inline (the TOML schema as JSON), and an optional method.
-type SolveRequest struct {
-	Game   json.RawMessage `json:"game"`
-	Method string          `json:"method,omitempty"`
+	writeJSON(w, http.StatusOK, api.NewList(data))
 }
 
 func (s *Server) solve(w http.ResponseWriter, r *http.Request, env *Env) {
-	var req SolveRequest
+	var req api.SolveRequest
 	if err := decodeJSON(r, &req); err != nil {
 		WriteError(w, err)
 		return
 	}
 	raw := bytes.TrimSpace(req.Game)
-	noSolver := &APIError{Status: http.StatusNotImplemented, Message: "no game solver in this build", Type: "not_implemented"}
-	var game any
-	ext := map[string]any{"config_generation": env.Config.Generation}
+	noSolver := &api.APIError{Status: http.StatusNotImplemented, Message: "no game solver in this build", Type: api.TypeNotImplemented}
+	var g *game.Game
+	resp := api.SolveResponse{Nashd: api.SolveProvenance{ConfigGeneration: env.Config.Generation}}
 	switch {
 	case len(raw) == 0 || string(raw) == "null":
-		WriteError(w, BadRequest("game", "missing: give a game name from configs/games or a game object"))
+		WriteError(w, api.BadRequest("game", "missing: give a game name from configs/games or a game object"))
 		return
 	case raw[0] == '"':
 		var name string
 		if err := json.Unmarshal(raw, &name); err != nil {
-			WriteError(w, BadRequest("game", "invalid string"))
+			WriteError(w, api.BadRequest("game", "invalid string"))
 			return
 		}
-		g, ok := env.Config.Games[name]
+		cg, ok := env.Config.Games[name]
 		if !ok {
 			names := make([]string, 0, len(env.Config.Games))
 			for n := range env.Config.Games {
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			WriteError(w, &APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown game %q (configured: %v)", name, names), Type: "invalid_request_error", Param: "game", Code: "game_not_found"})
+			WriteError(w, &api.APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown game %q (configured: %v)", name, names), Type: api.TypeInvalidRequest, Param: "game", Code: "game_not_found"})
 			return
 		}
-		game = g.Value
-		ext["game_file"] = g.File
-		ext["game_version"] = g.Version
+		g = cg.Value
+		resp.Nashd.GameFile, resp.Nashd.GameVersion = cg.File, cg.Version
 	case raw[0] == '{':
 		if s.opts.Games == nil {
 			WriteError(w, noSolver)
 			return
 		}
-		g, err := s.opts.Games.ParseJSON(raw)
+		pg, err := s.opts.Games.ParseJSON(raw)
 		if err != nil {
-			WriteError(w, BadRequest("game", "%v", err))
+			WriteError(w, api.BadRequest("game", "%v", err))
 			return
 		}
-		game = g
+		g = pg
 	default:
-		WriteError(w, BadRequest("game", "expected a game name (string) or a game object"))
+		WriteError(w, api.BadRequest("game", "expected a game name (string) or a game object"))
 		return
 	}
 	if s.opts.Games == nil {
@@ -201,33 +193,26 @@ func (s *Server) solve(w http.ResponseWriter, r *http.Request, env *Env) {
 		return
 	}
 	ctx := r.Context()
-	rep, err := s.opts.Games.Solve(ctx, game, req.Method)
+	rep, err := s.opts.Games.Solve(ctx, g, req.Method)
 	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) {
-			WriteError(w, ae)
-			return
-		}
-		if ctx.Err() != nil {
-			WriteError(w, ctx.Err())
-			return
-		}
-		WriteError(w, BadRequest("method", "%v", err))
+		WriteError(w, err) // an *api.APIError from the backend, or the context's error
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"report": rep, "nashd": ext})
+	resp.Report = rep
+	if req.IncludeGame {
+		if resp.Game, err = s.opts.Games.EncodeJSON(g); err != nil {
+			WriteError(w, fmt.Errorf("encoding the solved game: %w", err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) listGames(w http.ResponseWriter, r *http.Request, env *Env) {
-	type entry struct {
-		Name    string `json:"name"`
-		File    string `json:"file"`
-		Version string `json:"version"`
-	}
-	out := []entry{}
+	out := make([]api.GameEntry, 0, len(env.Config.Games))
 	for _, g := range env.Config.Games {
-		out = append(out, entry{g.Name, g.File, g.Version})
+		out = append(out, api.GameEntry{Name: g.Name, File: g.File, Version: g.Version})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": out})
+	writeJSON(w, http.StatusOK, api.NewList(out))
 }

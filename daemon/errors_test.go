@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/api"
 )
 
 func TestBadInputs(t *testing.T) {
@@ -49,7 +49,11 @@ func TestBadInputs(t *testing.T) {
 		{"ambiguous while generating", "POST", "/v1/chat/completions", grammarBody("root ::= \"a\" s\ns ::= \"a\" s x | \"a\" s y | \"a\" \"a\"{40} \"c\"\nx ::= \"b\"\ny ::= \"b\"\n"), 400, "grammar", "too ambiguous"},
 		{"unknown model", "POST", "/v1/chat/completions", `{"model":"nope","messages":[{"role":"user","content":"a"}]}`, 404, "model", "nope"},
 		{"unknown reasoning", "POST", "/v1/chat/completions", `{"reasoning":"magic","messages":[{"role":"user","content":"a"}]}`, 400, "reasoning", "magic"},
-		{"gtalign not wired", "POST", "/v1/chat/completions", `{"reasoning":"gtalign","messages":[{"role":"user","content":"a"}]}`, 501, "reasoning", "gtalign"},
+		{"gtalign prompt too long", "POST", "/v1/chat/completions", `{"reasoning":"gtalign","messages":[{"role":"user","content":"a"}]}`, 422, "messages", "context"},
+		{"gtalign alias prompt too long", "POST", "/v1/chat/completions", `{"model":"tiny@gtalign","messages":[{"role":"user","content":"a"}]}`, 422, "messages", "context"},
+		{"unknown alias", "POST", "/v1/chat/completions", `{"model":"tiny@magic","messages":[{"role":"user","content":"a"}]}`, 404, "model", "@magic"},
+		{"alias conflicts", "POST", "/v1/chat/completions", `{"model":"tiny@gtalign","reasoning":"none","messages":[{"role":"user","content":"a"}]}`, 400, "reasoning", "conflicts"},
+		{"rule without gtalign", "POST", "/v1/chat/completions", `{"rule":"welfare","messages":[{"role":"user","content":"a"}]}`, 400, "rule", "gtalign"},
 		{"prompt too long", "POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"` + long + `"}]}`, 422, "messages", "context"},
 		{"huge body", "POST", "/v1/chat/completions", huge, 413, "", "larger than"},
 		{"unknown route", "GET", "/v2/nothing", ``, 404, "", "no route"},
@@ -127,7 +131,7 @@ func TestDisconnectMidStream(t *testing.T) {
 		resp.Body.Close()
 	}
 	// Every cancelled generation frees its slot: nothing left in flight.
-	h.waitFor("slots freed", 10*time.Second, func(s daemon.StatusResponse) bool { return s.Model.InFlight == 0 && s.Model.Running == 0 })
+	h.waitFor("slots freed", 10*time.Second, func(s api.StatusResponse) bool { return s.Model.InFlight == 0 && s.Model.Running == 0 })
 	_, _, m := h.do("GET", "/metrics", nil)
 	if !strings.Contains(string(m), "nashd_generations_cancelled_total 3") {
 		t.Errorf("metrics do not count 3 cancelled generations:\n%s", grep(string(m), "cancelled"))

@@ -3,6 +3,10 @@ package daemon
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/nashd/nashd/daemon/api"
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/inference"
 )
 
 // FuzzChatRequest: any body decodes to a request or a 4xx error, never a panic.
@@ -17,19 +21,19 @@ func FuzzChatRequest(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		var req ChatRequest
+		var req api.ChatRequest
 		if err := json.Unmarshal([]byte(body), &req); err != nil {
 			if ae := AsAPIError(jsonError(err)); ae.Status != 400 {
 				t.Fatalf("decode error mapped to %d", ae.Status)
 			}
 			return
 		}
-		if _, err := req.messages(); err != nil {
+		if _, err := chatMessages(&req); err != nil {
 			if ae := AsAPIError(err); ae.Status != 400 {
 				t.Fatalf("messages error mapped to %d: %v", ae.Status, err)
 			}
 		}
-		g, err := req.generation()
+		g, err := chatGeneration(&req)
 		if err != nil {
 			if ae := AsAPIError(err); ae.Status != 400 {
 				t.Fatalf("generation error mapped to %d: %v", ae.Status, err)
@@ -37,7 +41,59 @@ func FuzzChatRequest(f *testing.F) {
 			return
 		}
 		if err := g.Validate(); err != nil {
-			t.Fatalf("generation() accepted a request the engine rejects: %v (%s)", err, body)
+			t.Fatalf("chatGeneration accepted a request the engine rejects: %v (%s)", err, body)
+		}
+	})
+}
+
+// FuzzReasonRequest: any body for /v1/reason (or a chat completion in GTAlign mode) decodes
+// to a valid reasoning call or a 400/404 error naming a field, never a panic.
+func FuzzReasonRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"messages":[{"role":"user","content":"hi"}],"rule":"nash_product","policy":"reject","analyze_by":"solver","max_tokens":5}`,
+		`{"model":"tiny@gtalign","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"seed":3}`,
+		`{"model":"tiny@none","reasoning":"gtalign","messages":[{"role":"user","content":"a"}]}`,
+		`{"messages":[{"role":"user","content":"a"}],"stop":"x","grammar":"root ::= \"a\""}`,
+		`{"messages":[{"role":"user","content":"a"}],"response_format":{"type":"json_object"},"policy":"x"}`,
+		`{"model":"a@b@c","messages":[],"rule":5}`, `{"temperature":1e999}`,
+	} {
+		f.Add(s)
+	}
+	snap := &config.Snapshot{Daemon: config.DefaultDaemon()}
+	f.Fuzz(func(t *testing.T, body string) {
+		var req api.ReasonRequest
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			if ae := AsAPIError(jsonError(err)); ae.Status != 400 {
+				t.Fatalf("decode error mapped to %d", ae.Status)
+			}
+			return
+		}
+		fieldErr := func(what string, err error) {
+			ae := AsAPIError(err)
+			if (ae.Status != 400 && ae.Status != 404) || (ae.Param == "" && ae.Status == 400) {
+				t.Fatalf("%s error mapped to %d (param %q): %v", what, ae.Status, ae.Param, err)
+			}
+		}
+		mode, model, err := chatMode(&req, api.ReasoningNone)
+		if err != nil {
+			fieldErr("chat mode", err)
+			return
+		}
+		if mode != api.ReasoningGTAlign && (req.Rule != "" || req.Policy != "" || req.AnalyzeBy != "") {
+			t.Fatalf("mode %q accepted GTAlign options", mode)
+		}
+		call, err := parseReason(&req, model, snap)
+		if err != nil {
+			fieldErr("reason", err)
+			return
+		}
+		o := call.opts
+		if o.Rule == "" || o.Policy == "" || o.AnalyzeBy == "" || o.MaxResponseTokens < 0 || len(call.msgs) == 0 {
+			t.Fatalf("accepted an incomplete call: %+v", call)
+		}
+		g := inference.Request{Sampling: o.Sampling}
+		if err := g.Validate(); err != nil {
+			t.Fatalf("parseReason accepted sampling the engine rejects: %v (%s)", err, body)
 		}
 	})
 }

@@ -16,10 +16,9 @@ import (
 	"time"
 
 	"github.com/nashd/nashd/daemon"
-	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/gamesolver"
-	"github.com/nashd/nashd/daemon/modelmgr"
-	"github.com/nashd/nashd/inference/engine"
+	"github.com/nashd/nashd/daemon/modelload"
 	"github.com/nashd/nashd/models"
 )
 
@@ -32,6 +31,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// A daemon whose nashd.toml sets no reasoning.state_dir keeps its learned lengths here,
+	// not in the user's ~/.local/state.
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	tinyA = filepath.Join(dir, "tiny-a.gguf")
 	tinyB = filepath.Join(dir, "tiny-b.gguf")
 	for i, p := range []string{tinyA, tinyB} {
@@ -47,20 +49,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// loadEngine is cmd/nashd's loader: the real engine.
-func loadEngine(spec config.Spec, progress func(float32)) (modelmgr.Generator, error) {
-	return engine.Open(spec.Path, engine.Options{ContextSize: spec.ContextSize, BatchSize: spec.BatchSize,
-		Threads: spec.Threads, BatchThreads: spec.BatchThreads, Slots: spec.Slots, ChatTemplate: spec.ChatTemplate, Progress: progress})
-}
-
-func estimate(spec config.Spec) (uint64, error) {
-	info, err := models.ReadInfo(spec.Path)
-	if err != nil {
-		return 0, err
-	}
-	return models.EstimateMemory(info, spec.ContextSize, spec.Slots), nil
 }
 
 const testNashd = `
@@ -153,7 +141,9 @@ func startIn(t *testing.T, dir string, mutate ...func(*daemon.RunOptions)) *harn
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	ready := make(chan string, 1)
-	opts := daemon.RunOptions{ConfigDir: dir, Socket: h.sock, LogOutput: h.logs, Load: loadEngine, Estimate: estimate,
+	// The model wiring is cmd/nashd's.
+	opts := daemon.RunOptions{ConfigDir: dir, Socket: h.sock, LogOutput: h.logs,
+		Load: modelload.Load, Estimate: modelload.Estimate, Fallback: modelload.FallbackModel, Inspect: modelload.Inspect,
 		Games: gamesolver.Backend{}, Version: "test", Ready: func(s string) { ready <- s }}
 	for _, f := range mutate {
 		f(&opts)
@@ -237,13 +227,13 @@ func (h *harness) do(method, path string, body []byte) (int, http.Header, []byte
 	return resp.StatusCode, resp.Header, b
 }
 
-func (h *harness) status() daemon.StatusResponse {
+func (h *harness) status() api.StatusResponse {
 	h.t.Helper()
 	code, _, b := h.do("GET", "/v1/status", nil)
 	if code != 200 {
 		h.t.Fatalf("/v1/status: %d %s", code, b)
 	}
-	var st daemon.StatusResponse
+	var st api.StatusResponse
 	if err := json.Unmarshal(b, &st); err != nil {
 		h.t.Fatalf("/v1/status: %v", err)
 	}
@@ -251,7 +241,7 @@ func (h *harness) status() daemon.StatusResponse {
 }
 
 // waitFor polls cond every 10 ms up to limit and returns how long it took.
-func (h *harness) waitFor(what string, limit time.Duration, cond func(daemon.StatusResponse) bool) time.Duration {
+func (h *harness) waitFor(what string, limit time.Duration, cond func(api.StatusResponse) bool) time.Duration {
 	h.t.Helper()
 	t0 := time.Now()
 	for {
@@ -267,7 +257,7 @@ func (h *harness) waitFor(what string, limit time.Duration, cond func(daemon.Sta
 
 func (h *harness) waitReady() {
 	h.t.Helper()
-	h.waitFor("model ready", 60*time.Second, func(s daemon.StatusResponse) bool { return s.Model.State == "ready" || s.Model.State == "none" })
+	h.waitFor("model ready", 60*time.Second, func(s api.StatusResponse) bool { return s.Model.State == "ready" || s.Model.State == "none" })
 }
 
 func (h *harness) chatBody(extra string) []byte {

@@ -14,27 +14,23 @@ import (
 	"time"
 
 	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/daemon/paths"
 	"golang.org/x/sys/unix"
 )
 
 // ErrAlreadyRunning means another daemon answers on the socket path.
 var ErrAlreadyRunning = errors.New("another nashd is listening")
 
-// DefaultSocket returns $XDG_RUNTIME_DIR/nashd.sock, or CONFIGDIR/nashd.sock when
-// XDG_RUNTIME_DIR is unset.
-func DefaultSocket(configDir string) string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "nashd.sock")
-	}
-	return filepath.Join(configDir, "nashd.sock")
-}
-
-// SocketPath resolves the socket path: the override if set, else server.socket (relative
-// to the config dir), else DefaultSocket.
+// SocketPath resolves the daemon's socket path: the override (--socket) if set, else
+// $NASHD_SOCKET, else server.socket (relative to the config dir), else
+// [paths.DefaultSocket]: $XDG_RUNTIME_DIR/nashd.sock, else nashd.sock in the config dir.
+// Clients look in the same places (package paths), all but server.socket.
 func SocketPath(override string, snap *config.Snapshot) string {
 	switch {
 	case override != "":
 		return override
+	case paths.EnvSocket() != "":
+		return paths.EnvSocket()
 	case snap.Daemon.Server.Socket != "":
 		p := snap.Daemon.Server.Socket
 		if !filepath.IsAbs(p) {
@@ -42,7 +38,7 @@ func SocketPath(override string, snap *config.Snapshot) string {
 		}
 		return p
 	}
-	return DefaultSocket(snap.Dir)
+	return paths.DefaultSocket(snap.Dir)
 }
 
 // ListenUnix listens on a Unix socket at path with the given permission bits and optional

@@ -9,69 +9,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/grammar"
 	"github.com/nashd/nashd/inference"
 )
 
 var errEOF = io.EOF
 
-// ChatRequest is the body of POST /v1/chat/completions: OpenAI's fields, llama-server's
-// sampler extensions (top_k, min_p, repeat_penalty, grammar) and nashd's reasoning mode.
-type ChatRequest struct {
-	Model               string          `json:"model"`
-	Messages            []ChatMessage   `json:"messages"`
-	Stream              bool            `json:"stream"`
-	StreamOptions       *StreamOptions  `json:"stream_options,omitempty"`
-	MaxTokens           *int            `json:"max_tokens,omitempty"`
-	MaxCompletionTokens *int            `json:"max_completion_tokens,omitempty"`
-	Temperature         *float64        `json:"temperature,omitempty"`
-	TopP                *float64        `json:"top_p,omitempty"`
-	TopK                *int            `json:"top_k,omitempty"`
-	MinP                *float64        `json:"min_p,omitempty"`
-	RepeatPenalty       *float64        `json:"repeat_penalty,omitempty"`
-	Seed                *int64          `json:"seed,omitempty"`
-	Stop                json.RawMessage `json:"stop,omitempty"`
-	N                   *int            `json:"n,omitempty"`
-	ResponseFormat      *ResponseFormat `json:"response_format,omitempty"`
-	Grammar             string          `json:"grammar,omitempty"`
-	Tools               json.RawMessage `json:"tools,omitempty"`
-	// Reasoning selects nashd's reasoning pipeline: "" or "none" (plain chat), "gtalign".
-	Reasoning string `json:"reasoning,omitempty"`
-}
-
-// StreamOptions is OpenAI's stream_options.
-type StreamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
-}
-
-// ChatMessage is one message; Content is a string or an array of content parts.
-type ChatMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-	Name    string          `json:"name,omitempty"`
-}
-
-// ResponseFormat is OpenAI's response_format.
-type ResponseFormat struct {
-	Type       string      `json:"type"`
-	JSONSchema *JSONSchema `json:"json_schema,omitempty"`
-}
-
-// JSONSchema is response_format.json_schema.
-type JSONSchema struct {
-	Name   string          `json:"name"`
-	Schema json.RawMessage `json:"schema"`
-	Strict *bool           `json:"strict,omitempty"`
-}
-
 // maxStops bounds the number of stop strings.
 const maxStops = 16
 
-// Messages converts the request's messages to inference messages, validating roles and
+// chatMessages converts the request's messages to inference messages, validating roles and
 // content.
-func (c *ChatRequest) messages() ([]inference.Message, error) {
+func chatMessages(c *api.ChatRequest) ([]inference.Message, error) {
 	if len(c.Messages) == 0 {
-		return nil, BadRequest("messages", "must be a non-empty array")
+		return nil, api.BadRequest("messages", "must be a non-empty array")
 	}
 	out := make([]inference.Message, len(c.Messages))
 	for i, m := range c.Messages {
@@ -82,15 +34,15 @@ func (c *ChatRequest) messages() ([]inference.Message, error) {
 		case "developer":
 			role = "system"
 		case "":
-			return nil, BadRequest(param+".role", "missing")
+			return nil, api.BadRequest(param+".role", "missing")
 		case "tool", "function":
-			return nil, BadRequest(param+".role", "%q messages are not supported (nashd has no tool calling)", role)
+			return nil, api.BadRequest(param+".role", "%q messages are not supported (nashd has no tool calling)", role)
 		default:
-			return nil, BadRequest(param+".role", "%q is not system, developer, user or assistant", role)
+			return nil, api.BadRequest(param+".role", "%q is not system, developer, user or assistant", role)
 		}
 		text, err := contentText(m.Content)
 		if err != nil {
-			return nil, BadRequest(param+".content", "%s", err.Error())
+			return nil, api.BadRequest(param+".content", "%s", err.Error())
 		}
 		out[i] = inference.Message{Role: role, Content: text}
 	}
@@ -134,15 +86,15 @@ func contentText(raw json.RawMessage) (string, error) {
 	return "", contentErr("expected a string or an array of content parts")
 }
 
-// generation builds the inference request from the sampling and output fields (everything
-// but the prompt).
-func (c *ChatRequest) generation() (inference.Request, error) {
+// chatGeneration builds the inference request from the sampling and output fields
+// (everything but the prompt).
+func chatGeneration(c *api.ChatRequest) (inference.Request, error) {
 	var req inference.Request
 	if c.N != nil && *c.N != 1 {
-		return req, BadRequest("n", "only n = 1 is supported")
+		return req, api.BadRequest("n", "only n = 1 is supported")
 	}
 	if len(c.Tools) > 0 && string(c.Tools) != "null" && string(c.Tools) != "[]" {
-		return req, BadRequest("tools", "tool calling is not supported")
+		return req, api.BadRequest("tools", "tool calling is not supported")
 	}
 	var seed uint32
 	if c.Seed != nil {
@@ -154,34 +106,34 @@ func (c *ChatRequest) generation() (inference.Request, error) {
 	if c.Temperature != nil {
 		t := *c.Temperature
 		if !(t >= 0 && t <= 2) {
-			return req, BadRequest("temperature", "%v outside [0, 2]", t)
+			return req, api.BadRequest("temperature", "%v outside [0, 2]", t)
 		}
 		s.Temperature = float32(t)
 	}
 	if c.TopP != nil {
 		p := *c.TopP
 		if !(p >= 0 && p <= 1) {
-			return req, BadRequest("top_p", "%v outside [0, 1]", p)
+			return req, api.BadRequest("top_p", "%v outside [0, 1]", p)
 		}
 		s.TopP = float32(p)
 	}
 	if c.TopK != nil {
 		if *c.TopK < 0 {
-			return req, BadRequest("top_k", "%d < 0", *c.TopK)
+			return req, api.BadRequest("top_k", "%d < 0", *c.TopK)
 		}
 		s.TopK = *c.TopK
 	}
 	if c.MinP != nil {
 		p := *c.MinP
 		if !(p >= 0 && p <= 1) {
-			return req, BadRequest("min_p", "%v outside [0, 1]", p)
+			return req, api.BadRequest("min_p", "%v outside [0, 1]", p)
 		}
 		s.MinP = float32(p)
 	}
 	if c.RepeatPenalty != nil {
 		p := *c.RepeatPenalty
 		if !(p >= 0) || p > 10 || math.IsInf(p, 0) {
-			return req, BadRequest("repeat_penalty", "%v outside [0, 10]", p)
+			return req, api.BadRequest("repeat_penalty", "%v outside [0, 10]", p)
 		}
 		s.RepeatPenalty = float32(p)
 	}
@@ -189,12 +141,12 @@ func (c *ChatRequest) generation() (inference.Request, error) {
 	switch {
 	case c.MaxCompletionTokens != nil:
 		if *c.MaxCompletionTokens < 1 {
-			return req, BadRequest("max_completion_tokens", "%d < 1", *c.MaxCompletionTokens)
+			return req, api.BadRequest("max_completion_tokens", "%d < 1", *c.MaxCompletionTokens)
 		}
 		req.MaxTokens = *c.MaxCompletionTokens
 	case c.MaxTokens != nil:
 		if *c.MaxTokens < 1 {
-			return req, BadRequest("max_tokens", "%d < 1", *c.MaxTokens)
+			return req, api.BadRequest("max_tokens", "%d < 1", *c.MaxTokens)
 		}
 		req.MaxTokens = *c.MaxTokens
 	}
@@ -203,7 +155,7 @@ func (c *ChatRequest) generation() (inference.Request, error) {
 		return req, err
 	}
 	req.Stop = stops
-	g, err := c.grammar()
+	g, err := chatGrammar(c)
 	if err != nil {
 		return req, err
 	}
@@ -220,86 +172,49 @@ func parseStop(raw json.RawMessage) ([]string, error) {
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, BadRequest("stop", "invalid string")
+			return nil, api.BadRequest("stop", "invalid string")
 		}
 		list = []string{s}
 	} else if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, BadRequest("stop", "expected a string or an array of strings")
+		return nil, api.BadRequest("stop", "expected a string or an array of strings")
 	}
 	if len(list) > maxStops {
-		return nil, BadRequest("stop", "at most %d stop strings", maxStops)
+		return nil, api.BadRequest("stop", "at most %d stop strings", maxStops)
 	}
 	for i, s := range list {
 		if s == "" {
-			return nil, BadRequest("stop", "stop[%d] is empty", i)
+			return nil, api.BadRequest("stop", "stop[%d] is empty", i)
 		}
 	}
 	return list, nil
 }
 
-// grammar returns the GBNF for response_format or the grammar field.
-func (c *ChatRequest) grammar() (string, error) {
+// chatGrammar returns the GBNF for response_format or the grammar field.
+func chatGrammar(c *api.ChatRequest) (string, error) {
 	rf := c.ResponseFormat
 	if rf == nil || rf.Type == "" || rf.Type == "text" {
 		return c.Grammar, nil
 	}
 	if c.Grammar != "" {
-		return "", BadRequest("grammar", "cannot be combined with response_format %q", rf.Type)
+		return "", api.BadRequest("grammar", "cannot be combined with response_format %q", rf.Type)
 	}
 	switch rf.Type {
 	case "json_object":
 		return grammar.JSONObject, nil
 	case "json_schema":
 		if rf.JSONSchema == nil {
-			return "", BadRequest("response_format.json_schema", "missing")
+			return "", api.BadRequest("response_format.json_schema", "missing")
 		}
 		if len(bytes.TrimSpace(rf.JSONSchema.Schema)) == 0 {
-			return "", BadRequest("response_format.json_schema.schema", "missing")
+			return "", api.BadRequest("response_format.json_schema.schema", "missing")
 		}
 		g, err := grammar.FromJSONSchema(rf.JSONSchema.Schema)
 		if err != nil {
-			return "", BadRequest("response_format.json_schema.schema", "%v", err)
+			return "", api.BadRequest("response_format.json_schema.schema", "%v", err)
 		}
 		return g, nil
 	}
-	return "", BadRequest("response_format.type", "%q is not text, json_object or json_schema", rf.Type)
+	return "", api.BadRequest("response_format.type", "%q is not text, json_object or json_schema", rf.Type)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// ChatResponse is a non-streamed chat completion.
-type ChatResponse struct {
-	ID                string             `json:"id"`
-	Object            string             `json:"object"`
-	Created           int64              `json:"created"`
-	Model             string             `json:"model"`
-	SystemFingerprint string             `json:"system_fingerprint"`
-	Choices           []ChatChoice       `json:"choices"`
-	Usage             *Usage             `json:"usage,omitempty"`
-	Timings           *inference.Timings `json:"timings,omitempty"`
-	// Nashd carries nashd's extension: the config generation, pricing version and, in
-	// reasoning modes, the reasoning result.
-	Nashd map[string]any `json:"nashd,omitempty"`
-}
-
-// ChatChoice is one choice of a chat completion.
-type ChatChoice struct {
-	Index        int             `json:"index"`
-	Message      *OutMessage     `json:"message,omitempty"`
-	Delta        *OutMessage     `json:"delta,omitempty"`
-	FinishReason *string         `json:"finish_reason"`
-	Logprobs     json.RawMessage `json:"logprobs"`
-}
-
-// OutMessage is the assistant's message (or a streamed delta).
-type OutMessage struct {
-	Role    string  `json:"role,omitempty"`
-	Content *string `json:"content,omitempty"`
-}
-
-// Usage counts tokens.
-type Usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
-}

@@ -206,8 +206,11 @@ func TestOpenAISDK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(page.Data) != 1 || page.Data[0].ID != "tiny" {
+		if len(page.Data) != 2 || page.Data[0].ID != "tiny" || page.Data[1].ID != "tiny@gtalign" {
 			t.Fatalf("models: %+v", page.Data)
+		}
+		if alias := page.Data[1].RawJSON(); !strings.Contains(alias, `"reasoning":"gtalign"`) || !strings.Contains(alias, `"parent":"tiny"`) {
+			t.Errorf("alias entry: %s", alias)
 		}
 		if !strings.Contains(page.Data[0].RawJSON(), `"state":"serving"`) {
 			t.Errorf("model entry: %s", page.Data[0].RawJSON())

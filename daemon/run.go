@@ -22,19 +22,19 @@ type RunOptions struct {
 	LogLevel  string // overrides log.level
 	LogOutput io.Writer
 
-	Load      modelmgr.Loader // required
-	Estimate  modelmgr.Estimator
-	Fallback  func() (string, error)
-	Inspect   func(path string) (any, error)
-	Games     GameBackend
-	Reasoners map[string]ChatHook
-	Version   string
+	Load     modelmgr.Loader // required
+	Estimate modelmgr.Estimator
+	Fallback func() (string, error)
+	Inspect  func(path string) (any, error)
+	Games    GameBackend
+	Version  string
 
 	// Reload receives a value for each SIGHUP.
 	Reload <-chan os.Signal
 	// Ready, if set, is called with the socket path once the daemon listens.
 	Ready func(socket string)
-	// Routes, if set, can add handlers (the reasoning package's /v1/reason, /v1/games/play).
+	// Routes, if set, can add handlers (it runs after the server is built and before the
+	// config watch is armed).
 	Routes func(s *Server)
 }
 
@@ -101,7 +101,7 @@ func Run(ctx context.Context, o RunOptions) error {
 
 	mm := modelmgr.New(modelmgr.Options{Load: o.Load, Estimate: o.Estimate, Fallback: o.Fallback,
 		QueueSize: snap.Daemon.Inference.QueueSize, Logger: log})
-	srv, err := New(Options{Store: store, Models: mm, Logger: log, Games: o.Games, Reasoners: o.Reasoners, Inspect: o.Inspect, Version: o.Version})
+	srv, err := New(Options{Store: store, Models: mm, Logger: log, Games: o.Games, Inspect: o.Inspect, Version: o.Version})
 	if err != nil {
 		ul.Close()
 		return err
@@ -129,12 +129,18 @@ func Run(ctx context.Context, o RunOptions) error {
 
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go func() {
-		err := store.Watch(wctx, config.WatchOptions{})
-		if err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("config watcher stopped; SIGHUP still reloads", "err", err)
-		}
-	}()
+	// Arm the watch before reporting ready: Arm applies any edit made since the store read
+	// the files, and every later edit raises an event, so none is lost at start-up.
+	if w, err := store.Arm(config.WatchOptions{}); err != nil {
+		log.Error("config watcher not started; SIGHUP still reloads", "err", err)
+	} else {
+		go func() {
+			err := w.Run(wctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("config watcher stopped; SIGHUP still reloads", "err", err)
+			}
+		}()
+	}
 	go func() {
 		for {
 			select {
@@ -150,7 +156,7 @@ func Run(ctx context.Context, o RunOptions) error {
 			}
 		}
 	}()
-	log.Info("nashd listening", "socket", sock, "mode", fmt.Sprintf("%04o", mode), "config", store.Dir(), "generation", snap.Generation, "version", o.Version, "pid", os.Getpid())
+	log.Info("nashd listening", "socket", sock, "mode", fmt.Sprintf("%04o", mode), "config", store.Dir(), "generation", store.Current().Generation, "version", o.Version, "pid", os.Getpid())
 	if o.Ready != nil {
 		o.Ready(sock)
 	}

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
-	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/daemon/modelload"
+	"github.com/nashd/nashd/inference"
 )
 
 // TestQueueFull: with one slot and no queue, a second request while one generates gets 503
@@ -54,7 +56,7 @@ func TestRequestTimeout(t *testing.T) {
 	if code != http.StatusGatewayTimeout || !strings.Contains(string(b), "timed out") {
 		t.Fatalf("%d %s", code, b)
 	}
-	h.waitFor("slot freed", 10*time.Second, func(s daemon.StatusResponse) bool { return s.Model.InFlight == 0 })
+	h.waitFor("slot freed", 10*time.Second, func(s api.StatusResponse) bool { return s.Model.InFlight == 0 })
 }
 
 // TestLoading: while the first model loads, /health and chat answer 503 with Retry-After
@@ -63,12 +65,12 @@ func TestRequestTimeout(t *testing.T) {
 func TestLoading(t *testing.T) {
 	gate := make(chan struct{})
 	h := startDaemonNoWait(t, map[string]string{}, func(o *daemon.RunOptions) {
-		o.Load = func(s config.Spec, p func(float32)) (modelmgr.Generator, error) {
+		o.Load = func(s config.Spec, p func(float32)) (inference.Generator, error) {
 			<-gate
-			return loadEngine(s, p)
+			return modelload.Load(s, p)
 		}
 	})
-	h.waitFor("loading state", 10*time.Second, func(s daemon.StatusResponse) bool { return s.Model.State == "loading" && s.Model.Loading != nil })
+	h.waitFor("loading state", 10*time.Second, func(s api.StatusResponse) bool { return s.Model.State == "loading" && s.Model.Loading != nil })
 	code, hdr, b := h.do("GET", "/health", nil)
 	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(string(b), "loading") {
 		t.Errorf("/health while loading: %d %s", code, b)

@@ -14,8 +14,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/solver"
+	"github.com/nashd/nashd/solver/game"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -26,9 +29,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Games solves games for POST /v1/games/solve; nil answers 501.
 	Games GameBackend
-	// Reasoners maps a chat "reasoning" mode ("gtalign") to its handler. A known mode
-	// without a handler answers 501.
-	Reasoners map[string]ChatHook
 	// Inspect, when set, describes a configured model file that is not loaded (GET /v1/models).
 	Inspect func(path string) (any, error)
 	// Version is reported in /v1/status and system_fingerprint.
@@ -64,22 +64,19 @@ func (e *Env) RecordTokens(prompt, completion int, genMS float64) {
 // HandlerFunc is a handler with its Env.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, env *Env)
 
-// ChatHook serves a chat completion in a reasoning mode (the reasoning package registers
-// "gtalign"). It writes the whole response, errors included (use WriteError).
-type ChatHook func(w http.ResponseWriter, r *http.Request, env *Env, req *ChatRequest)
-
-// KnownReasoning lists the reasoning modes the API accepts; "none" is plain chat.
-var KnownReasoning = []string{"none", "gtalign"}
-
-// GameBackend solves games for /v1/games/solve: the daemon wires the solver package in.
+// GameBackend parses and solves games for /v1/games/solve and games/*.toml: the daemon wires
+// the solver in (package daemon/gamesolver).
 type GameBackend interface {
 	// ParseFile parses a games/*.toml file (also used as the config store's GameParser).
-	ParseFile(file string, data []byte) (any, error)
+	ParseFile(file string, data []byte) (*game.Game, error)
 	// ParseJSON parses a game given inline as JSON (the TOML schema's structure).
-	ParseJSON(data []byte) (any, error)
-	// Solve solves a parsed game with a method ("" = the solver's default) and returns a
-	// JSON-encodable report (solver.md's schema).
-	Solve(ctx context.Context, game any, method string) (any, error)
+	ParseJSON(data []byte) (*game.Game, error)
+	// EncodeJSON encodes a game in the schema ParseJSON reads (the solve answer's "game").
+	EncodeJSON(g *game.Game) ([]byte, error)
+	// Solve solves a game with a method ("" = the solver's default). Its errors are
+	// *api.APIError values (an unknown or inapplicable method, a game it cannot solve) or the
+	// context's error.
+	Solve(ctx context.Context, g *game.Game, method string) (*solver.Report, error)
 }
 
 // Server is nashd's HTTP API.
@@ -89,6 +86,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	started time.Time
+	lengths *learnedLengths
 
 	mu      sync.Mutex
 	srv     *http.Server
@@ -105,7 +103,10 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.metrics = newMetrics(opts.Store, opts.Models)
+	s.lengths = &learnedLengths{log: s.log}
+	s.lengths.get(opts.Store.Current()) // load (and report) the learned lengths now
 	s.Handle("POST /v1/chat/completions", s.chat)
+	s.Handle("POST /v1/reason", s.reason)
 	s.Handle("GET /v1/models", s.models)
 	s.Handle("POST /v1/games/solve", s.solve)
 	s.Handle("GET /v1/games", s.listGames)
@@ -114,14 +115,14 @@ func New(opts Options) (*Server, error) {
 	metricsH := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 	s.Handle("GET /metrics", func(w http.ResponseWriter, r *http.Request, _ *Env) { metricsH.ServeHTTP(w, r) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, &APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Type: "invalid_request_error", Code: "not_found"})
+		WriteError(w, &api.APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), Type: api.TypeInvalidRequest, Code: "not_found"})
 	})
 	return s, nil
 }
 
 // Handle registers h for pattern (net/http ServeMux syntax, e.g. "POST /v1/reason") with
-// the body limit, metrics, panic recovery and peer check that every route gets. It is how
-// the reasoning package adds /v1/reason and /v1/games/play.
+// the body limit, metrics, panic recovery and peer check that every route gets (cmd/nashd
+// and tests can add routes through [RunOptions.Routes]).
 func (s *Server) Handle(pattern string, h HandlerFunc) {
 	endpoint := pattern
 	if method, path, ok := strings.Cut(pattern, " "); ok {
@@ -138,7 +139,7 @@ func (s *Server) Handle(pattern string, h HandlerFunc) {
 				}
 				s.log.Error("handler panic (a bug)", "endpoint", endpoint, "panic", p, "stack", string(debug.Stack()))
 				if !sw.wrote {
-					WriteError(sw, &APIError{Status: 500, Message: fmt.Sprintf("internal error: %v", p), Type: "server_error"})
+					WriteError(sw, &api.APIError{Status: 500, Message: fmt.Sprintf("internal error: %v", p), Type: api.TypeServer})
 				}
 			}
 			code := sw.code
@@ -175,7 +176,7 @@ func (s *Server) addMethod(path, method string) {
 		allow := strings.Join(s.methods[path], ", ")
 		s.mu.Unlock()
 		w.Header().Set("Allow", allow)
-		WriteError(w, &APIError{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s %s: method not allowed (allow: %s)", r.Method, path, allow), Type: "invalid_request_error", Code: "method_not_allowed"})
+		WriteError(w, &api.APIError{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s %s: method not allowed (allow: %s)", r.Method, path, allow), Type: api.TypeInvalidRequest, Code: "method_not_allowed"})
 	})
 }
 
@@ -258,10 +259,10 @@ func (s *Server) checkPeer(r *http.Request, snap *config.Snapshot) error {
 	}
 	uid, ok := peerUID(r.Context())
 	if !ok {
-		return &APIError{Status: http.StatusForbidden, Message: "peer credentials unavailable; server.allowed_uids is set", Type: "permission_error"}
+		return &api.APIError{Status: http.StatusForbidden, Message: "peer credentials unavailable; server.allowed_uids is set", Type: api.TypePermission}
 	}
 	if uid == uint32(os.Getuid()) || slices.Contains(allowed, int(uid)) {
 		return nil
 	}
-	return &APIError{Status: http.StatusForbidden, Message: fmt.Sprintf("uid %d is not in server.allowed_uids", uid), Type: "permission_error"}
+	return &api.APIError{Status: http.StatusForbidden, Message: fmt.Sprintf("uid %d is not in server.allowed_uids", uid), Type: api.TypePermission}
 }

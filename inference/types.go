@@ -40,6 +40,12 @@ type Request struct {
 	// AddSpecial adds the model's BOS token when tokenizing Prompt. Chat templates usually
 	// include it already, so callers that apply a template leave it false.
 	AddSpecial bool
+	// Tokens, when not empty, is the prompt as token ids, used as given instead of tokenizing
+	// Prompt (AddSpecial is then ignored; Prompt still holds the text, for generators that
+	// take text only). A caller continuing an earlier generation passes that request's prompt
+	// tokens, its Result.Tokens and the new text's tokens, so the KV cache is reused exactly
+	// even where the sampled tokens split the text differently from the tokenizer.
+	Tokens []int32
 }
 
 // Token is one generated token as streamed to the caller. Text is the UTF-8 piece that became

@@ -12,7 +12,7 @@ import (
 
 // ErrInvalidModel is matched (errors.Is) by every [FormatError]: the file is not a usable
 // GGUF model.
-var ErrInvalidModel = errors.New("invalid GGUF model")
+var ErrInvalidModel = errors.New("models: invalid GGUF model")
 
 // FormatError describes why a file is not a valid GGUF model.
 type FormatError struct {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench-inference.sh MODEL: nashd's engine against a minimal C reference loop over the same
-# libllama (inference/llama/refloop.c), same model, threads and prompts, runs interleaved.
-# Prints tokens/s for both, the memory-bandwidth bound, grammar-constrained vs unconstrained
-# time per token, a thread sweep, and ends with generation_ratio=X and prompt_ratio=Y.
-# Environment: THREADS (default: physical cores), REPS (5), GEN (64), PROMPT (128),
+# libllama (inference/llamabench/refloop.c), same model, threads and prompt token ids, in
+# engine/reference pairs run back to back. Prints tokens/s for both, the memory-bandwidth
+# bound, grammar-constrained vs unconstrained time per token, a thread sweep, and ends with
+# "generation_ratio=X min=A max=B pairs=N" and the same for prompt_ratio (engine ÷ reference,
+# the median of the pairs' ratios and their range).
+# Environment: THREADS (default: physical cores), REPS (pairs, 7), GEN (64), PROMPT (128),
 # SWEEP (thread counts, default "1,2"; empty to skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,6 @@ eval "$(make -s env)"
 make -s cgo-paths
 mkdir -p bin
 go build -o bin/benchinfer ./inference/engine/benchinfer
-args=(-m "$model" -reps "${REPS:-5}" -gen "${GEN:-64}" -prompt "${PROMPT:-128}" -thread-sweep "${SWEEP-1,2}")
+args=(-m "$model" -reps "${REPS:-7}" -gen "${GEN:-64}" -prompt "${PROMPT:-128}" -thread-sweep "${SWEEP-1,2}")
 [[ -n "${THREADS:-}" ]] && args+=(-threads "$THREADS")
 exec bin/benchinfer "${args[@]}"

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# The main job (`make run`): start nashd on configs/, ask it a game-theoretic question over its
-# Unix socket, solve the prisoner's dilemma through it, and stop it cleanly.
+# The main job (`make run`): start nashd on a temporary copy of configs/, ask it a question in
+# GTAlign mode over its Unix socket (the model writes a payoff matrix, the solver chooses how to
+# answer under the pricing), edit the copy's pricing.toml while it runs and ask again, show the
+# same selection offline on a fixed matrix under two pricing files (a flip from AQ to DA), then
+# a JSON-schema answer, the prisoner's dilemma solved through the daemon, and a clean stop.
 # On a fresh machine no model is configured: the built-in tiny test model is generated, and
-# its answers are gibberish (RANDOM WEIGHTS) but grammar-constrained to valid JSON.
+# its text is gibberish (RANDOM WEIGHTS), but grammar-constrained: the payoff matrix always
+# parses and the solver's choice is exact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${BIN:-bin}
 CONFIG=${NASHD_CONFIG:-configs}
 TINY=models/testdata/gen/tiny.gguf
+EXAMPLES=cmd/nash/cli/testdata # the offline example: a matrix and two pricing files
 RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/nashd-demo.XXXXXX")
 SOCK=$RUNDIR/nashd.sock
+CONF=$RUNDIR/configs # the demo edits pricing.toml here, never in $CONFIG
 export NASHD_SOCKET=$SOCK
+# Learned response lengths go to the run directory, not ~/.local/state.
+export XDG_STATE_HOME=$RUNDIR/state
 
 for b in nashd nash; do
   [[ -x $BIN/$b ]] || { echo "run-demo: $BIN/$b missing (run 'make build')" >&2; exit 1; }
@@ -25,12 +33,30 @@ loud() {
 }
 
 # The shipped models.toml serves $TINY; generate it when it is missing.
-if grep -q "testdata/gen/tiny.gguf" "$CONFIG/models.toml" && [[ ! -f $TINY ]]; then
-  loud "No model file found: generating nashd's built-in TINY TEST MODEL ($TINY)." \
-       "It has RANDOM WEIGHTS: its answers are gibberish. The demo shows the daemon," \
-       "the socket API, grammar-constrained JSON and the solver, not model quality." \
-       "To use a real model, set [models.NAME] path in $CONFIG/models.toml."
-  "$BIN/nash" model gen --shape tiny -o "$TINY"
+TEST_MODEL=
+if grep -q "testdata/gen/tiny.gguf" "$CONFIG/models.toml"; then
+  TEST_MODEL=1
+  if [[ ! -f $TINY ]]; then
+    loud "No model file found: generating nashd's built-in TINY TEST MODEL ($TINY)." \
+         "It has RANDOM WEIGHTS: its answers are gibberish. The demo shows the daemon," \
+         "the socket API, GTAlign's grammar-constrained payoff matrix and the solver's" \
+         "choice, not model quality. To use a real model, set [models.NAME] path in" \
+         "$CONFIG/models.toml."
+    "$BIN/nash" model gen --shape tiny -o "$TINY"
+  fi
+fi
+
+# The daemon runs on a copy of the config directory. Relative model paths in models.toml are
+# relative to the config directory: point them at the original one.
+mkdir -p "$CONF"
+cp -R "$CONFIG/." "$CONF/"
+ABS_CONFIG=$(cd "$CONFIG" && pwd)
+sed -i -E "s|^([[:space:]]*path[[:space:]]*=[[:space:]]*\")([^/\"][^\"]*\")|\1$ABS_CONFIG/\2|" "$CONF/models.toml"
+if [[ -n $TEST_MODEL ]]; then
+  # The tiny model's trained context (2048 tokens) is shorter than GTAlign's prompt with its
+  # answer, and a model this small runs fastest on one thread: say so in the copy's nashd.toml
+  # where it leaves these settings to the defaults.
+  sed -i -E 's/^(context_size[[:space:]]*=[[:space:]]*)0\b/\14096/; s/^(threads[[:space:]]*=[[:space:]]*)0\b/\11/' "$CONF/nashd.toml"
 fi
 
 NASHD_PID=
@@ -43,8 +69,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-banner "starting nashd (config $CONFIG, socket $SOCK)"
-"$BIN/nashd" --config "$CONFIG" --socket "$SOCK" 2> >(sed 's/^/  [nashd] /' >&2) &
+banner "starting nashd (config: a copy of $CONFIG in $CONF; socket $SOCK)"
+"$BIN/nashd" --config "$CONF" --socket "$SOCK" 2> >(sed 's/^/  [nashd] /' >&2) &
 NASHD_PID=$!
 
 for _ in $(seq 1 300); do
@@ -55,9 +81,75 @@ done
 "$BIN/nash" status --wait
 
 if "$BIN/nash" models | grep -q -e "test model" -e "testdata/gen/tiny.gguf"; then
-  loud "Serving the built-in TEST MODEL (random weights): expect gibberish text," \
-       "but the JSON below is forced to match the schema by a grammar."
+  loud "Serving the built-in TEST MODEL (random weights): expect gibberish text." \
+       "The blocks, the payoff JSON and the response's form are forced by grammars," \
+       "so the matrix always parses; the SOLVER, not the model, picks the strategy."
 fi
+
+# The solver's choice and the pricing version in a `nash reason` table.
+choice_of() { sed -n "s/^solver's choice: \([A-Za-z0-9_]*\).*/\1/p" <<<"$1"; }
+pricing_of() { "$BIN/nash" status | sed -n 's/^pricing: *//p'; }
+# The payoff matrix as the model wrote it, from a `nash reason` table.
+matrix_of() { awk '/^payoff matrix/{on=1; next} on && /^$/{exit} on' <<<"$1"; }
+# The tables, the choices and the answer of a `nash reason` table (no thinking, no passes).
+summary() { awk '/^(thinking|analysis in the context|passes):/{skip=1} /^response/{skip=0} !skip' <<<"$1"; }
+
+QUESTION="What is the capital of Australia, and why is it not Sydney?"
+banner "nash reason: GTAlign over the socket (POST /v1/reason) under $CONFIG/pricing.toml"
+echo "Q: $QUESTION"
+echo
+BEFORE=$("$BIN/nash" reason --temperature 0 "$QUESTION")
+echo "$BEFORE"
+CHOICE1=$(choice_of "$BEFORE")
+PRICING1=$(pricing_of)
+
+banner "editing pricing.toml while nashd runs: output tokens 20x dearer (1.5 -> 30 per million)"
+cp "$CONF/pricing.toml" "$RUNDIR/pricing.toml.orig"
+# Top-level keys go before the first [table]: remove them, then write them at the top.
+sed -i -E '/^(output_price_per_million|learn_lengths)[[:space:]]*=/d' "$CONF/pricing.toml"
+sed -i '1i output_price_per_million = 30.0\nlearn_lengths = false' "$CONF/pricing.toml"
+diff -u "$RUNDIR/pricing.toml.orig" "$CONF/pricing.toml" | sed -n '3,$p' | grep '^[-+]' || true
+for _ in $(seq 1 100); do
+  PRICING2=$(pricing_of)
+  [[ $PRICING2 != "$PRICING1" ]] && break
+  sleep 0.1
+done
+if [[ $PRICING2 == "$PRICING1" ]]; then
+  echo "run-demo: nashd did not reload pricing.toml within 10 s" >&2
+  exit 1
+fi
+echo "nashd reloaded it: $PRICING1 -> $PRICING2 (learned lengths off: the configured ones apply)"
+
+banner "nash reason: the same question under the new prices"
+AFTER=$("$BIN/nash" reason --temperature 0 "$QUESTION")
+summary "$AFTER"
+CHOICE2=$(choice_of "$AFTER")
+echo
+SAME="the same matrix"
+[[ $(matrix_of "$BEFORE") == "$(matrix_of "$AFTER")" ]] || SAME="a different matrix (the model wrote another one)"
+if [[ $CHOICE1 != "$CHOICE2" ]]; then
+  echo "=> $SAME, new prices: the solver's choice moved from $CHOICE1 to $CHOICE2."
+else
+  echo "=> $SAME; the solver's choice stays $CHOICE1: on this random model's payoffs the new prices"
+  echo "   do not change the winner (the transformed matrix shows how far each cell moved)."
+  echo "   The offline example below shows a flip on a fixed matrix."
+fi
+
+banner "nash reason --offline: the same selection on a fixed matrix, under two pricing files"
+echo "The matrix ($EXAMPLES/gtalign_matrix.json) is what a model could write; no model, no daemon."
+echo
+CHEAP=$("$BIN/nash" reason --offline --matrix "$EXAMPLES/gtalign_matrix.json" --pricing "$EXAMPLES/gtalign_pricing_cheap.toml")
+DEAR=$("$BIN/nash" reason --offline --matrix "$EXAMPLES/gtalign_matrix.json" --pricing "$EXAMPLES/gtalign_pricing_dear.toml")
+matrix_of "$CHEAP"
+echo
+echo "--- $EXAMPLES/gtalign_pricing_cheap.toml: the user pays 1.5 per million output tokens"
+sed -n '/^pricing /,$p' <<<"$CHEAP"
+echo
+echo "--- $EXAMPLES/gtalign_pricing_dear.toml: the user pays 10 per million output tokens"
+sed -n '/^pricing /,$p' <<<"$DEAR"
+echo
+echo "=> cheap tokens: $(choice_of "$CHEAP") (AQ: a brief answer and a follow-up question);" \
+     "dear tokens: $(choice_of "$DEAR") (DA: the direct answer costs the user less)."
 
 banner "nash chat: a game-theoretic question, answer constrained to a JSON schema"
 SCHEMA='{"type":"object","properties":{"action":{"type":"string","enum":["cooperate","defect"]},"reason":{"type":"string","maxLength":80}},"required":["action","reason"]}'
@@ -75,7 +167,7 @@ banner "nash solve prisoner_dilemma --remote: the solver, through the daemon (PO
 "$BIN/nash" solve prisoner_dilemma --remote
 
 banner "nash status"
-"$BIN/nash" status
+"$BIN/nash" status | grep -v '^         games/'
 
 banner "stopping nashd (SIGTERM: drain, free the model, remove the socket)"
 kill -TERM "$NASHD_PID"

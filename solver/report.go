@@ -2,11 +2,15 @@ package solver
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strconv"
 )
 
-// Report is the result of [Solve]. Its JSON encoding is the stable schema of docs/solver.md.
+// Report is the result of [Solve]. Its JSON encoding is the stable schema of docs/solver.md,
+// and it decodes back (encoding/json) to a report that encodes to the same bytes and prints the
+// same text ([Report.WriteText]): exact numbers stay exact, numerical ones keep the digits the
+// JSON carries.
 type Report struct {
 	Game       string        `json:"game"`
 	Players    []string      `json:"players"`
@@ -36,6 +40,28 @@ func (r Rats) MarshalJSON() ([]byte, error) {
 		s[i] = x.RatString()
 	}
 	return json.Marshal(s)
+}
+
+// UnmarshalJSON reads ["p/q", ...] (null gives nil).
+func (r *Rats) UnmarshalJSON(b []byte) error {
+	var s []string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	if s == nil {
+		*r = nil
+		return nil
+	}
+	out := make(Rats, len(s))
+	for i, x := range s {
+		v, ok := new(big.Rat).SetString(x)
+		if !ok {
+			return fmt.Errorf("solver: %q is not a rational number", x)
+		}
+		out[i] = v
+	}
+	*r = out
+	return nil
 }
 
 // Equilibrium is one equilibrium: a mixed profile and the expected payoffs. Exact equilibria
@@ -76,15 +102,104 @@ func (e Equilibrium) MarshalJSON() ([]byte, error) {
 		Payoffs   []string   `json:"payoffs"`
 		Exact     bool       `json:"exact"`
 		MaxRegret string     `json:"max_regret"`
-	}{prof, pay, false, strconv.FormatFloat(e.MaxRegret, 'g', 3, 64)})
+	}{prof, pay, false, strconv.FormatFloat(e.MaxRegret, 'g', regretDigits, 64)})
 }
+
+// UnmarshalJSON reads what MarshalJSON writes: an exact equilibrium unless "exact" is false.
+// The numbers of a numerical one are the decimals the JSON carries.
+func (e *Equilibrium) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Profile   json.RawMessage `json:"profile"`
+		Payoffs   json.RawMessage `json:"payoffs"`
+		Exact     *bool           `json:"exact"`
+		MaxRegret string          `json:"max_regret"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*e = Equilibrium{}
+	if raw.Exact == nil || *raw.Exact {
+		if err := unmarshalOptional(raw.Profile, &e.Profile); err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		if err := unmarshalOptional(raw.Payoffs, &e.Payoffs); err != nil {
+			return fmt.Errorf("payoffs: %w", err)
+		}
+		return nil
+	}
+	var prof [][]string
+	var pay []string
+	if err := unmarshalOptional(raw.Profile, &prof); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := unmarshalOptional(raw.Payoffs, &pay); err != nil {
+		return fmt.Errorf("payoffs: %w", err)
+	}
+	e.Approx = make([][]float64, len(prof))
+	for i, d := range prof {
+		for _, x := range d {
+			v, err := parseDecimal(x)
+			if err != nil {
+				return fmt.Errorf("profile: %w", err)
+			}
+			e.Approx[i] = append(e.Approx[i], v)
+		}
+	}
+	e.ApproxPayoffs = make([]float64, len(pay))
+	for i, x := range pay {
+		v, err := parseDecimal(x)
+		if err != nil {
+			return fmt.Errorf("payoffs: %w", err)
+		}
+		e.ApproxPayoffs[i] = v
+	}
+	v, err := parseDecimal(raw.MaxRegret)
+	if err != nil {
+		return fmt.Errorf("max_regret: %w", err)
+	}
+	e.MaxRegret = v
+	return nil
+}
+
+// unmarshalOptional decodes raw into v unless it is absent.
+func unmarshalOptional(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func parseDecimal(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("solver: %q is not a decimal number", s)
+	}
+	return v, nil
+}
+
+// Significant digits of the numbers of numerical equilibria in JSON: probabilities and
+// payoffs, and the maximum regret.
+const (
+	decimalDigits = 12
+	regretDigits  = 3
+)
 
 // decimal formats a float with 12 significant digits, no exponent for ordinary magnitudes.
 func decimal(x float64) string {
 	if x == 0 {
 		return "0"
 	}
-	return strconv.FormatFloat(x, 'g', 12, 64)
+	return strconv.FormatFloat(x, 'g', decimalDigits, 64)
+}
+
+// roundDigits returns x rounded to digits significant digits, as its JSON encoding carries
+// it. The text output prints rounded values, so a decoded report prints as the original.
+func roundDigits(x float64, digits int) float64 {
+	v, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', digits, 64), 64)
+	if err != nil {
+		return x // ±Inf and NaN format as themselves and parse back; nothing else fails
+	}
+	return v
 }
 
 // ZeroSumInfo is the extra field of method zerosum: the row player's value and the constant
@@ -97,6 +212,27 @@ type ZeroSumInfo struct {
 // MarshalJSON writes {"value": "v", "constant": "c"}.
 func (z ZeroSumInfo) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{"value": z.Value.RatString(), "constant": z.Constant.RatString()})
+}
+
+// UnmarshalJSON reads {"value": "v", "constant": "c"}.
+func (z *ZeroSumInfo) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Value    string `json:"value"`
+		Constant string `json:"constant"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	v, ok := new(big.Rat).SetString(raw.Value)
+	if !ok {
+		return fmt.Errorf("solver: zero_sum.value %q is not a rational number", raw.Value)
+	}
+	c, ok := new(big.Rat).SetString(raw.Constant)
+	if !ok {
+		return fmt.Errorf("solver: zero_sum.constant %q is not a rational number", raw.Constant)
+	}
+	z.Value, z.Constant = v, c
+	return nil
 }
 
 // CorrelatedInfo is the extra field of method ce.

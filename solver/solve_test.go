@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 const (
 	gamesDir  = "../configs/games"
-	gambitDir = "../../shared/data/gambit-games"
+	gambitDir = "testdata/gambit" // the Gambit project's .nfg files (see its README.md)
 )
 
 func load(t testing.TB, path string) *game.Game {
@@ -140,12 +140,19 @@ func TestSeedSimultaneous(t *testing.T) {
 	}
 }
 
-// compareLrsnash checks r's equilibria against lrsnash's set when lrsnash is installed.
+// compareLrsnash checks r's equilibria against lrsnash's set, in a subtest "lrsnash/NAME"
+// (lrsnash is required: see [lrsnash.Require]).
 func compareLrsnash(t *testing.T, name string, g *game.Normal, r *Report) {
 	t.Helper()
-	if _, err := lrsnash.Path(); err != nil {
-		return
-	}
+	t.Run("lrsnash/"+name, func(t *testing.T) {
+		lrsnash.Require(t)
+		checkLrsnash(t, name, g, r)
+	})
+}
+
+// checkLrsnash compares r's equilibria with lrsnash's extreme equilibria of g.
+func checkLrsnash(t *testing.T, name string, g *game.Normal, r *Report) {
+	t.Helper()
 	A, B, _ := g.Matrices()
 	ref, err := lrsnash.Run(context.Background(), A, B)
 	if err != nil {
@@ -304,9 +311,9 @@ func TestKnownGames(t *testing.T) {
 // TestGambitSuite solves every Gambit game: two-player ones completely (each equilibrium verified
 // exactly), n-player ones by support enumeration (max regret small).
 func TestGambitSuite(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(gambitDir, "*.nfg"))
-	if len(files) == 0 {
-		t.Skip("no gambit games")
+	files, err := filepath.Glob(filepath.Join(gambitDir, "*.nfg"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .nfg files under %s (%v)", gambitDir, err)
 	}
 	for _, f := range files {
 		g := load(t, f)

@@ -12,9 +12,31 @@ import (
 
 // WriteText writes the report for people: the equilibria as a table with strategy names and
 // exact fractions, then the method's extra information.
-func (r *Report) WriteText(w io.Writer) error {
+func (r *Report) WriteText(w io.Writer) error { return r.writeText(w, "") }
+
+// WriteSolved writes a solved game as `nash solve` prints it, locally or from the daemon's
+// answer alike: g's payoff table ([WriteMatrix]) and a blank line when g is in normal form,
+// then the report ([Report.WriteText]). A non-empty solvedBy is named on the report's first
+// line: "game:    pd (solved by nashd)".
+func WriteSolved(w io.Writer, g *game.Game, r *Report, solvedBy string) error {
+	if g != nil && g.Normal != nil {
+		if err := WriteMatrix(w, g.Normal); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	return r.writeText(w, solvedBy)
+}
+
+func (r *Report) writeText(w io.Writer, solvedBy string) error {
 	bw := &errWriter{w: w}
-	fmt.Fprintf(bw, "game:    %s\n", r.Game)
+	if solvedBy != "" {
+		fmt.Fprintf(bw, "game:    %s (solved by %s)\n", r.Game, solvedBy)
+	} else {
+		fmt.Fprintf(bw, "game:    %s\n", r.Game)
+	}
 	fmt.Fprintf(bw, "players: %s\n", strings.Join(r.Players, ", "))
 	complete := "not guaranteed complete"
 	if r.Complete {
@@ -45,7 +67,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			note := ""
 			if !e.Exact() {
-				note = fmt.Sprintf("  (approximate: max regret %.2g)", e.MaxRegret)
+				note = fmt.Sprintf("  (approximate: max regret %.2g)", roundDigits(e.MaxRegret, regretDigits))
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s%s\n", n+1, strings.Join(cells, "\t"), strings.Join(pay, ", "), note)
 		}
@@ -66,7 +88,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 	}
-	if r.Eliminated != nil {
+	if r.Eliminated != nil || r.Remaining != nil { // JSON omits an empty Eliminated
 		fmt.Fprintf(bw, "\neliminated (in order):\n")
 		if len(r.Eliminated) == 0 {
 			fmt.Fprintf(bw, "  nothing is dominated\n")
@@ -153,6 +175,31 @@ func (r *Report) WriteText(w io.Writer) error {
 	return bw.err
 }
 
+// WriteText writes the verdict for people: each player's payoff, regret and best responses,
+// then the profile's welfare rank and the outcomes that Pareto-dominate it.
+func (v *Verification) WriteText(w io.Writer) error {
+	bw := &errWriter{w: w}
+	fmt.Fprintf(bw, "game:    %s\nprofile: %s\n", v.Game, strings.Join(v.Profile, ", "))
+	verdict := "not a Nash equilibrium"
+	if v.Equilibrium {
+		verdict = "a Nash equilibrium"
+	}
+	fmt.Fprintf(bw, "verdict: %s\n\n", verdict)
+	for i, p := range v.Players {
+		fmt.Fprintf(bw, "  %-12s payoff %-8s regret %-8s best responses: %s\n", p, v.Payoffs[i].RatString(), v.Regret[i].RatString(), strings.Join(v.BestResponses[i], ", "))
+	}
+	fmt.Fprintf(bw, "\nwelfare %s, rank %d of %d outcomes\n", v.Welfare, v.WelfareRank, v.Outcomes)
+	if len(v.DominatedBy) == 0 {
+		fmt.Fprintln(bw, "Pareto-optimal among the pure outcomes")
+	} else {
+		fmt.Fprintln(bw, "Pareto-dominated by:")
+		for _, o := range v.DominatedBy {
+			fmt.Fprintf(bw, "  %s (%s)\n", strings.Join(o.Profile, ", "), strings.Join(ratStrings(o.Payoffs), ", "))
+		}
+	}
+	return bw.err
+}
+
 func (r *Report) strategies(i, n int) []string {
 	if i < len(r.Strategies) && len(r.Strategies[i]) == n {
 		return r.Strategies[i]
@@ -185,6 +232,7 @@ func mixedFloat(labels []string, d []float64) string {
 		if p == 0 {
 			continue
 		}
+		p = roundDigits(p, decimalDigits)
 		parts = append(parts, labels[s]+":"+strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", p), "0"), "."))
 	}
 	return strings.Join(parts, " ")

@@ -11,14 +11,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/nashd/nashd/daemon"
-	"github.com/nashd/nashd/daemon/config"
-	"github.com/nashd/nashd/daemon/modelmgr"
-	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/models"
+	"github.com/nashd/nashd/daemon/modelload"
+	"github.com/nashd/nashd/daemon/paths"
 )
 
 var version = "dev"
@@ -29,7 +26,7 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("nashd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configDir := fs.String("config", defaultConfigDir(), "configuration `DIR` (nashd.toml, models.toml, pricing.toml, games/)")
-	socket := fs.String("socket", "", "Unix socket `PATH` (default: server.socket, else $XDG_RUNTIME_DIR/nashd.sock, else DIR/nashd.sock)")
+	socket := fs.String("socket", "", "Unix socket `PATH` (default: $NASHD_SOCKET, else server.socket, else $XDG_RUNTIME_DIR/nashd.sock, else DIR/nashd.sock)")
 	logFormat := fs.String("log-format", "", "log format: text or json (default: log.format in nashd.toml)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (default: log.level)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -67,7 +64,7 @@ options:
 	signal.Notify(hup, syscall.SIGHUP)
 	err := daemon.Run(ctx, daemon.RunOptions{
 		ConfigDir: *configDir, Socket: *socket, LogFormat: *logFormat, LogLevel: *logLevel,
-		Load: loadEngine, Estimate: estimate, Fallback: fallbackModel, Inspect: inspect,
+		Load: modelload.Load, Estimate: modelload.Estimate, Fallback: modelload.FallbackModel, Inspect: modelload.Inspect,
 		Games: gameBackend(), Version: version, Reload: hup,
 	})
 	if err != nil {
@@ -77,60 +74,6 @@ options:
 	return 0
 }
 
-func defaultConfigDir() string {
-	if d := os.Getenv("NASHD_CONFIG"); d != "" {
-		return d
-	}
-	if _, err := os.Stat("configs/nashd.toml"); err == nil {
-		return "configs"
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "nashd")
-	}
-	return "configs"
-}
-
-func loadEngine(spec config.Spec, progress func(float32)) (modelmgr.Generator, error) {
-	return engine.Open(spec.Path, engine.Options{
-		ContextSize: spec.ContextSize, BatchSize: spec.BatchSize, Threads: spec.Threads,
-		BatchThreads: spec.BatchThreads, GPULayers: spec.GPULayers, Slots: spec.Slots,
-		ChatTemplate: spec.ChatTemplate, Progress: progress,
-	})
-}
-
-func estimate(spec config.Spec) (uint64, error) {
-	info, err := models.ReadInfo(spec.Path)
-	if err != nil {
-		return 0, err
-	}
-	return models.EstimateMemory(info, spec.ContextSize, spec.Slots), nil
-}
-
-func inspect(path string) (any, error) { return models.ReadInfo(path) }
-
-// fallbackModel returns the built-in test model, generating it once under the user cache
-// directory.
-func fallbackModel() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	p := filepath.Join(dir, "nashd", "nashd-random-tiny.gguf")
-	if _, err := os.Stat(p); err == nil {
-		if models.Validate(p) == nil {
-			return p, nil
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
-	}
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		return "", err
-	}
-	tmp := p + ".tmp"
-	if err := models.Generate(tmp, spec); err != nil {
-		return "", err
-	}
-	return p, os.Rename(tmp, p)
-}
+// defaultConfigDir is the --config default: $NASHD_CONFIG, else ./configs when it holds
+// nashd.toml, else the user config dir's nashd/ (package paths, shared with nash).
+func defaultConfigDir() string { return paths.ConfigDir() }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,11 +18,12 @@ import (
 	"time"
 
 	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
-	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/daemon/modelload"
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/inference/llama"
+	"github.com/nashd/nashd/inference/llamabench"
 )
 
 // Benchmark settings: short runs, the CPU is shared.
@@ -52,11 +54,6 @@ func threads() int {
 	return 0 // the engine's default: one per physical core
 }
 
-func load(spec config.Spec, progress func(float32)) (modelmgr.Generator, error) {
-	return engine.Open(spec.Path, engine.Options{ContextSize: spec.ContextSize, BatchSize: spec.BatchSize,
-		Threads: spec.Threads, BatchThreads: spec.BatchThreads, Slots: spec.Slots, Progress: progress})
-}
-
 type daemonProc struct {
 	dir    string
 	hc     *http.Client
@@ -77,7 +74,8 @@ func startDaemon(b *testing.B, model string, slots int) *daemonProc {
 	d := &daemonProc{dir: dir, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan struct{})
 	go func() {
-		d.done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Load: load, Version: "bench",
+		d.done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Version: "bench",
+			Load: modelload.Load, Estimate: modelload.Estimate, Fallback: modelload.FallbackModel, Inspect: modelload.Inspect,
 			Ready: func(string) { close(ready) }})
 	}()
 	select {
@@ -89,7 +87,7 @@ func startDaemon(b *testing.B, model string, slots int) *daemonProc {
 		var dl net.Dialer
 		return dl.DialContext(ctx, "unix", sock)
 	}, MaxIdleConnsPerHost: 16}}
-	d.waitStatus(b, 5*time.Minute, func(s daemon.StatusResponse) bool { return s.Model.State == "ready" })
+	d.waitStatus(b, 5*time.Minute, func(s api.StatusResponse) bool { return s.Model.State == "ready" })
 	return d
 }
 
@@ -104,18 +102,18 @@ func write(b *testing.B, p, s string) {
 	}
 }
 
-func (d *daemonProc) status(b *testing.B) daemon.StatusResponse {
+func (d *daemonProc) status(b *testing.B) api.StatusResponse {
 	resp, err := d.hc.Get("http://nashd/v1/status")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st daemon.StatusResponse
+	var st api.StatusResponse
 	json.NewDecoder(resp.Body).Decode(&st)
 	return st
 }
 
-func (d *daemonProc) waitStatus(b *testing.B, limit time.Duration, cond func(daemon.StatusResponse) bool) time.Duration {
+func (d *daemonProc) waitStatus(b *testing.B, limit time.Duration, cond func(api.StatusResponse) bool) time.Duration {
 	t0 := time.Now()
 	for !cond(d.status(b)) {
 		if time.Since(t0) > limit {
@@ -128,27 +126,37 @@ func (d *daemonProc) waitStatus(b *testing.B, limit time.Duration, cond func(dae
 
 // chat runs one non-streamed completion and returns completion tokens and the body.
 func (d *daemonProc) chat(b *testing.B, maxTokens int) (int, string) {
-	n, body, _ := d.chatTimed(b, maxTokens)
-	return n, body
-}
-
-// chatTimed also returns the server's generation timings.
-func (d *daemonProc) chatTimed(b *testing.B, maxTokens int) (int, string, inference.Timings) {
-	body := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}],"max_tokens":%d,"temperature":0}`, prompt, maxTokens)
-	resp, err := d.hc.Post("http://nashd/v1/chat/completions", "application/json", strings.NewReader(body))
+	n, body, _, err := d.chatTimed(maxTokens)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return n, body
+}
+
+// chatTimed also returns the server's generation timings. It may run on any goroutine: the
+// caller reports its error from the benchmark's goroutine.
+func (d *daemonProc) chatTimed(maxTokens int) (int, string, inference.Timings, error) {
+	body := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}],"max_tokens":%d,"temperature":0}`, prompt, maxTokens)
+	resp, err := d.hc.Post("http://nashd/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, "", inference.Timings{}, err
+	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, "", inference.Timings{}, fmt.Errorf("chat: reading the response: %w", err)
+	}
 	if resp.StatusCode != 200 {
-		b.Fatalf("chat: %d %s", resp.StatusCode, raw)
+		return 0, "", inference.Timings{}, fmt.Errorf("chat: %d %s", resp.StatusCode, raw)
 	}
-	var r daemon.ChatResponse
+	var r api.ChatResponse
 	if err := json.Unmarshal(raw, &r); err != nil {
-		b.Fatal(err)
+		return 0, "", inference.Timings{}, fmt.Errorf("chat: %w in %s", err, raw)
 	}
-	return r.Usage.CompletionTokens, string(raw), *r.Timings
+	if r.Timings == nil {
+		return 0, "", inference.Timings{}, fmt.Errorf("chat: no timings in %s", raw)
+	}
+	return r.Usage.CompletionTokens, string(raw), *r.Timings, nil
 }
 
 // speed is one measurement: gen is the aggregate generation speed (sum over concurrent
@@ -163,32 +171,41 @@ func (d *daemonProc) clients(b *testing.B, n int) speed {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	total, gen := 0, 0.0
+	var errs []error
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			toks, _, tm := d.chatTimed(b, genTokens)
+			toks, _, tm, err := d.chatTimed(genTokens)
 			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
 			total += toks
 			gen += tm.PredictedPerSecond
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatal(err)
+	}
 	return speed{gen: gen, wall: float64(total) / time.Since(t0).Seconds()}
 }
 
-// bareEngine measures the same request on the engine directly (chat template applied the
-// same way, same sampler settings as the daemon's temperature-0 request).
+// bareEngine measures the same request on the engine directly, loaded by the daemon's loader
+// without the daemon (chat template applied the same way, same sampler settings as the
+// daemon's temperature-0 request).
 type bareEngine struct {
-	e      *engine.Engine
+	e      inference.Generator
 	req    inference.Request
 	prompt string // the templated prompt text, for the raw reference
 }
 
 func openBare(b *testing.B, model string, slots int) *bareEngine {
-	e, err := engine.Open(model, engine.Options{ContextSize: ctxSize, Threads: threads(), Slots: slots})
+	e, err := modelload.Load(config.Spec{Path: model, ContextSize: ctxSize, Threads: threads(), Slots: slots}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -235,7 +252,7 @@ func rawBatched(b *testing.B, model, prompt string, seqs int) speed {
 	if th == 0 {
 		th = engine.PhysicalCores()
 	}
-	r, err := llama.ReferenceBatched(model, prompt, seqs, genTokens, th, ctxSize*seqs)
+	r, err := llamabench.ReferenceBatched(model, prompt, seqs, genTokens, th, ctxSize*seqs)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -316,7 +333,7 @@ func BenchmarkReload(b *testing.B) {
 		for k, p := range []string{alias, model} {
 			t0 := time.Now()
 			write(b, filepath.Join(d.dir, "models.toml"), fmt.Sprintf("default = \"bench\"\n[models.bench]\npath = %q\n", p))
-			d.waitStatus(b, 5*time.Minute, func(s daemon.StatusResponse) bool {
+			d.waitStatus(b, 5*time.Minute, func(s api.StatusResponse) bool {
 				return s.Model.Serving != nil && s.Model.Serving.Info.Path == p && s.Model.Swaps == uint64(k+1+2*i)
 			})
 			swaps = append(swaps, time.Since(t0))

@@ -1,5 +1,7 @@
 // Package client talks to a running nashd over its Unix socket: status, models, chat
-// (streamed), and game solving. cmd/nash's daemon commands are thin wrappers around it.
+// (streamed), and game solving, with the wire types of package daemon/api, and prints the
+// daemon's status and models for people. The nash CLI's daemon commands are thin wrappers
+// around it. It does not link the server (package daemon) or its dependencies.
 package client
 
 import (
@@ -12,35 +14,20 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nashd/nashd/daemon"
+	"github.com/nashd/nashd/daemon/api"
+	"github.com/nashd/nashd/daemon/paths"
 )
 
-// DefaultSocket returns the socket the daemon uses by default: $NASHD_SOCKET, else
+// DefaultSocket returns the socket a client dials when none is given: $NASHD_SOCKET, else
 // $XDG_RUNTIME_DIR/nashd.sock, else nashd.sock in the default config directory
 // ($NASHD_CONFIG, ./configs when it holds nashd.toml, else the user config dir's nashd/).
-func DefaultSocket() string {
-	if s := os.Getenv("NASHD_SOCKET"); s != "" {
-		return s
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "nashd.sock")
-	}
-	if d := os.Getenv("NASHD_CONFIG"); d != "" {
-		return filepath.Join(d, "nashd.sock")
-	}
-	if _, err := os.Stat("configs/nashd.toml"); err == nil {
-		return filepath.Join("configs", "nashd.sock")
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "nashd", "nashd.sock")
-	}
-	return "nashd.sock"
-}
+// nashd resolves its socket the same way, after its --socket flag and $NASHD_SOCKET also
+// reading server.socket from nashd.toml (see package paths).
+func DefaultSocket() string { return paths.ClientSocket() }
 
 // Client is a nashd client. The zero value is not usable; call New.
 type Client struct {
@@ -63,9 +50,12 @@ func New(socket string) *Client {
 
 // Error is an error answer from the daemon.
 type Error struct {
-	Status     int
-	RetryAfter time.Duration
-	API        daemon.APIError
+	Status     int           // the HTTP status (200 for an error event in a chat stream)
+	RetryAfter time.Duration // from the Retry-After header
+	API        api.APIError  // the answer's error object
+	// Body is the answer's body (at most 16 MiB read): some errors carry more than the
+	// error object (a rejected GTAlign analysis carries its result).
+	Body string
 }
 
 func (e *Error) Error() string {
@@ -104,21 +94,19 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	}
 	if resp.StatusCode >= 400 {
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		e := &Error{Status: resp.StatusCode}
-		var body struct {
-			Error daemon.APIError `json:"error"`
-		}
-		if json.Unmarshal(b, &body) == nil && body.Error.Message != "" {
-			e.API = body.Error
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		e := &Error{Status: resp.StatusCode, Body: string(b)}
+		var body api.ErrorBody
+		if json.Unmarshal(b, &body) == nil && body.Error != nil && body.Error.Message != "" {
+			e.API = *body.Error
 		} else {
 			e.API.Message = strings.TrimSpace(string(b))
 		}
-		if ra := resp.Header.Get("Retry-After"); ra != "" {
-			var s int
-			fmt.Sscan(ra, &s)
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 			e.RetryAfter = time.Duration(s) * time.Second
+			e.API.RetryAfter = s
 		}
+		e.API.Status = resp.StatusCode
 		return nil, e
 	}
 	return resp, nil
@@ -130,12 +118,27 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(v)
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decoding the answer of GET %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Client) postJSON(ctx context.Context, path string, body, v any) error {
+	resp, err := c.do(ctx, "POST", path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decoding the answer of POST %s: %w", path, err)
+	}
+	return nil
 }
 
 // Status returns GET /v1/status.
-func (c *Client) Status(ctx context.Context) (*daemon.StatusResponse, error) {
-	var st daemon.StatusResponse
+func (c *Client) Status(ctx context.Context) (*api.StatusResponse, error) {
+	var st api.StatusResponse
 	if err := c.getJSON(ctx, "/v1/status", &st); err != nil {
 		return nil, err
 	}
@@ -143,30 +146,26 @@ func (c *Client) Status(ctx context.Context) (*daemon.StatusResponse, error) {
 }
 
 // Models returns GET /v1/models.
-func (c *Client) Models(ctx context.Context) ([]daemon.ModelEntry, error) {
-	var out struct {
-		Data []daemon.ModelEntry `json:"data"`
-	}
+func (c *Client) Models(ctx context.Context) ([]api.ModelEntry, error) {
+	var out api.List[api.ModelEntry]
 	if err := c.getJSON(ctx, "/v1/models", &out); err != nil {
 		return nil, err
 	}
 	return out.Data, nil
 }
 
-// Solve posts a game (a configured game's name, or a game object) to /v1/games/solve and
-// returns the raw JSON answer.
-func (c *Client) Solve(ctx context.Context, game json.RawMessage, method string) (json.RawMessage, error) {
-	resp, err := c.do(ctx, "POST", "/v1/games/solve", daemon.SolveRequest{Game: game, Method: method})
-	if err != nil {
+// Solve posts req to /v1/games/solve and returns the daemon's answer.
+func (c *Client) Solve(ctx context.Context, req api.SolveRequest) (*api.SolveResponse, error) {
+	var out api.SolveResponse
+	if err := c.postJSON(ctx, "/v1/games/solve", req, &out); err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
+	return &out, nil
 }
 
 // WaitReady polls /v1/status until a model serves (or none is configured), calling
 // progress with each status while it loads. It returns the last status.
-func (c *Client) WaitReady(ctx context.Context, progress func(*daemon.StatusResponse)) (*daemon.StatusResponse, error) {
+func (c *Client) WaitReady(ctx context.Context, progress func(*api.StatusResponse)) (*api.StatusResponse, error) {
 	for {
 		st, err := c.Status(ctx)
 		if err != nil {
@@ -194,16 +193,16 @@ type ChatResult struct {
 	Content      string
 	FinishReason string
 	Model        string
-	Usage        daemon.Usage
+	Usage        api.Usage
 	Raw          json.RawMessage // the whole response (non-streamed) or the final chunk
 }
 
 // Chat sends a chat completion. With onDelta set, it streams and calls onDelta with each
 // piece of text; otherwise it waits for the whole answer.
-func (c *Client) Chat(ctx context.Context, req daemon.ChatRequest, onDelta func(string)) (*ChatResult, error) {
+func (c *Client) Chat(ctx context.Context, req api.ChatRequest, onDelta func(string)) (*ChatResult, error) {
 	req.Stream = onDelta != nil
 	if req.Stream {
-		req.StreamOptions = &daemon.StreamOptions{IncludeUsage: true}
+		req.StreamOptions = &api.StreamOptions{IncludeUsage: true}
 	}
 	resp, err := c.do(ctx, "POST", "/v1/chat/completions", req)
 	if err != nil {
@@ -215,7 +214,7 @@ func (c *Client) Chat(ctx context.Context, req daemon.ChatRequest, onDelta func(
 		if err != nil {
 			return nil, err
 		}
-		var cr daemon.ChatResponse
+		var cr api.ChatResponse
 		if err := json.Unmarshal(b, &cr); err != nil {
 			return nil, fmt.Errorf("decoding the answer: %w", err)
 		}
@@ -248,8 +247,8 @@ func (c *Client) Chat(ctx context.Context, req daemon.ChatRequest, onDelta func(
 			return res, nil
 		}
 		var ch struct {
-			daemon.ChatResponse
-			Error *daemon.APIError `json:"error"`
+			api.ChatResponse
+			Error *api.APIError `json:"error"`
 		}
 		if err := json.Unmarshal([]byte(data), &ch); err != nil {
 			return nil, fmt.Errorf("decoding a stream event: %w", err)

@@ -64,6 +64,20 @@ type Reasoning struct {
 	// MismatchPolicy applies when the model's choice differs from the solver's:
 	// "override" (default), "annotate" or "reject".
 	MismatchPolicy string `toml:"mismatch_policy"`
+	// AnalyzeBy says who writes the `<analyze>` block: "model" (default; the solver verifies
+	// it) or "solver" (nashd writes it: one pass fewer).
+	AnalyzeBy string `toml:"analyze_by"`
+	// Mode is the reasoning mode of a chat completion that names none: "none" (plain chat,
+	// the default) or "gtalign".
+	Mode string `toml:"mode"`
+	// Game is the GTAlign game file ([GTAlignFile] by default); a relative path is relative
+	// to the config directory. When the default file is absent, GTAlign's own game applies;
+	// any other path must exist.
+	Game string `toml:"game"`
+	// StateDir is where nashd keeps what it learns (the response lengths per strategy);
+	// empty means $XDG_STATE_HOME/nashd, else ~/.local/state/nashd. A relative path is
+	// relative to the config directory. See [Snapshot.StateDir].
+	StateDir string `toml:"state_dir"`
 }
 
 // DefaultDaemon returns the settings used when nashd.toml is absent; a file overrides them
@@ -78,7 +92,7 @@ func DefaultDaemon() Daemon {
 		},
 		Inference: Inference{ContextSize: 0, BatchSize: 512, Slots: 2, QueueSize: 16},
 		Log:       Log{Format: "text", Level: "info"},
-		Reasoning: Reasoning{SelectionRule: "welfare", MismatchPolicy: "override"},
+		Reasoning: Reasoning{SelectionRule: "welfare", MismatchPolicy: "override", AnalyzeBy: "model", Mode: "none", Game: GTAlignFile},
 	}
 }
 
@@ -142,6 +156,22 @@ func (d *Daemon) Validate() error {
 	case "override", "annotate", "reject":
 	default:
 		return fmt.Errorf("reasoning.mismatch_policy: %q is not \"override\", \"annotate\" or \"reject\"", d.Reasoning.MismatchPolicy)
+	}
+	switch d.Reasoning.AnalyzeBy {
+	case "model", "solver":
+	default:
+		return fmt.Errorf("reasoning.analyze_by: %q is not \"model\" or \"solver\"", d.Reasoning.AnalyzeBy)
+	}
+	switch d.Reasoning.Mode {
+	case "none", "gtalign":
+	default:
+		return fmt.Errorf("reasoning.mode: %q is not \"none\" or \"gtalign\"", d.Reasoning.Mode)
+	}
+	if strings.TrimSpace(d.Reasoning.Game) == "" {
+		return fmt.Errorf("reasoning.game: empty (the default is %q)", GTAlignFile)
+	}
+	if strings.ContainsRune(d.Reasoning.StateDir, 0) || strings.ContainsRune(d.Reasoning.Game, 0) {
+		return fmt.Errorf("reasoning: a path contains a NUL byte")
 	}
 	return nil
 }

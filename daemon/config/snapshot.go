@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nashd/nashd/reasoning/gtalign"
+	"github.com/nashd/nashd/solver/game"
 )
 
 // File names inside the config directory.
@@ -21,6 +23,8 @@ const (
 	ModelsFile  = "models.toml"
 	PricingFile = "pricing.toml"
 	GamesDir    = "games"
+	// GTAlignFile is the default GTAlign game file (nashd.toml's reasoning.game).
+	GTAlignFile = "gtalign.toml"
 )
 
 // maxFileBytes bounds a config file; anything larger is an error, not a read.
@@ -38,19 +42,19 @@ type FileVersion struct {
 
 // Game is one games/*.toml file, parsed by the store's GameParser.
 type Game struct {
-	Name    string // the file name without .toml
-	File    string // "games/NAME.toml"
-	Version string // content version
-	Value   any    // what the GameParser returned
+	Name    string     // the file name without .toml
+	File    string     // "games/NAME.toml"
+	Version string     // content version
+	Value   *game.Game // what the GameParser returned (nil with OpaqueGame)
 }
 
-// GameParser parses and validates one game file. The daemon passes the solver's parser;
-// the default only checks that the file is strict, non-empty TOML.
-type GameParser func(file string, data []byte) (any, error)
+// GameParser parses and validates one game file. The daemon passes its game backend's parser
+// (the solver's strict one); nil means [OpaqueGame].
+type GameParser func(file string, data []byte) (*game.Game, error)
 
-// OpaqueGame is the default GameParser: the file must be valid, non-empty TOML; the
-// value is the decoded map. (The daemon uses the solver's strict parser instead.)
-func OpaqueGame(file string, data []byte) (any, error) {
+// OpaqueGame is the default GameParser: it only checks that the file is valid, non-empty
+// TOML, and returns a nil game.
+func OpaqueGame(file string, data []byte) (*game.Game, error) {
 	var m map[string]any
 	if _, err := toml.Decode(string(data), &m); err != nil {
 		var pe toml.ParseError
@@ -62,7 +66,7 @@ func OpaqueGame(file string, data []byte) (any, error) {
 	if len(m) == 0 {
 		return nil, fmt.Errorf("%s: empty game file", file)
 	}
-	return m, nil
+	return nil, nil
 }
 
 // Snapshot is one consistent, validated configuration. It is immutable once published.
@@ -73,6 +77,12 @@ type Snapshot struct {
 	Models     Models
 	Pricing    Pricing
 	Games      map[string]*Game
+	// GTAlign is the GTAlign game (reasoning.game, default gtalign.toml) ready to reason
+	// with: validated, its grammars generated and safety-checked.
+	GTAlign *gtalign.Reasoner
+	// GTAlignFile is the game file's key in Files: its path relative to Dir, or absolute when
+	// it lies outside Dir.
+	GTAlignFile string
 	// Files maps each file's name relative to Dir ("pricing.toml", "games/pd.toml") to its version.
 	Files map[string]FileVersion
 }
@@ -83,13 +93,72 @@ func (s *Snapshot) PricingVersion() string {
 	return PricingFile + "@" + s.Files[PricingFile].Version
 }
 
+// GameVersion is the version string of the GTAlign game reported with every reasoning
+// result: "gtalign.toml@VERSION" ("@builtin" when the default file is absent).
+func (s *Snapshot) GameVersion() string {
+	return s.GTAlignFile + "@" + s.Files[s.GTAlignFile].Version
+}
+
+// StateDir returns the directory where nashd keeps what it learns: reasoning.state_dir
+// (relative to Dir when relative), else $XDG_STATE_HOME/nashd, else ~/.local/state/nashd,
+// else Dir/state when there is no home directory.
+func (s *Snapshot) StateDir() string {
+	if d := s.Daemon.Reasoning.StateDir; d != "" {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(s.Dir, d)
+		}
+		return filepath.Clean(d)
+	}
+	if x := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "nashd")
+	}
+	if h, err := os.UserHomeDir(); err == nil && h != "" {
+		return filepath.Join(h, ".local", "state", "nashd")
+	}
+	return filepath.Join(s.Dir, "state")
+}
+
+// gamePath resolves reasoning.game: key names the file in Files (relative to dir when it
+// lies inside, else absolute) and path is where to read it.
+func gamePath(dir, setting string) (key, path string) {
+	if setting == "" {
+		setting = GTAlignFile
+	}
+	path = setting
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	path = filepath.Clean(path)
+	if rel, err := filepath.Rel(dir, path); err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel), path
+	}
+	return path, path
+}
+
+// peekGame returns nashd.toml's reasoning.game, or "" when the file does not say or does
+// not parse (parse then reports the error).
+func peekGame(daemonFile []byte) string {
+	var peek struct {
+		Reasoning struct {
+			Game string `toml:"game"`
+		} `toml:"reasoning"`
+	}
+	if _, err := toml.Decode(string(daemonFile), &peek); err != nil {
+		return ""
+	}
+	return peek.Reasoning.Game
+}
+
 // rawFiles reads every config file in dir: name → contents (nil for an absent top-level
 // file). Errors are per file.
 func rawFiles(dir string) (map[string][]byte, map[string]error) {
 	files := map[string][]byte{}
 	errs := map[string]error{}
 	read := func(rel string) {
-		p := filepath.Join(dir, rel)
+		p := rel
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, rel)
+		}
 		st, err := os.Stat(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			files[rel] = nil
@@ -117,6 +186,9 @@ func rawFiles(dir string) (map[string][]byte, map[string]error) {
 	read(DaemonFile)
 	read(ModelsFile)
 	read(PricingFile)
+	if key, _ := gamePath(dir, peekGame(files[DaemonFile])); !strings.HasPrefix(key, GamesDir+"/") {
+		read(key) // one in games/ is an error that parse reports
+	}
 	ents, err := os.ReadDir(filepath.Join(dir, GamesDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs[GamesDir] = fmt.Errorf("%s: %w", GamesDir, err)
@@ -169,6 +241,7 @@ func parse(dir string, files map[string][]byte, games GameParser) (*Snapshot, ma
 			errs[PricingFile] = fmt.Errorf("%s: %w", PricingFile, err)
 		}
 	}
+	parseGTAlign(s, files, errs)
 	if games == nil {
 		games = OpaqueGame
 	}
@@ -187,9 +260,56 @@ func parse(dir string, files map[string][]byte, games GameParser) (*Snapshot, ma
 	return s, errs
 }
 
+// parseGTAlign decodes the GTAlign game file named by nashd.toml (GTAlign's own game when the
+// default file is absent) and builds its reasoner. Errors go to errs under the file to fix.
+func parseGTAlign(s *Snapshot, files map[string][]byte, errs map[string]error) {
+	key, path := gamePath(s.Dir, s.Daemon.Reasoning.Game)
+	s.GTAlignFile = key
+	if _, bad := errs[DaemonFile]; bad {
+		return // the game's path is not known for sure
+	}
+	if strings.HasPrefix(key, GamesDir+"/") {
+		errs[DaemonFile] = fmt.Errorf("%s: reasoning.game: %s is in %s/, which holds solver games", DaemonFile, key, GamesDir)
+		return
+	}
+	b, read := files[key]
+	var g *gtalign.Game
+	switch {
+	case !read:
+		return // a read error, already in errs
+	case b == nil && key != GTAlignFile:
+		errs[key] = fmt.Errorf("%s: no such file (reasoning.game in %s)", path, DaemonFile)
+		return
+	case b == nil:
+		g = gtalign.Default()
+	default:
+		var err error
+		if g, err = gtalign.DecodeGame(key, b); err != nil {
+			errs[key] = err
+			return
+		}
+	}
+	r, err := safeReasoner(g)
+	if err != nil {
+		errs[key] = fmt.Errorf("%s: %w", key, err)
+		return
+	}
+	s.GTAlign = r
+}
+
+// safeReasoner builds a game's reasoner (its grammars), turning a panic into an error.
+func safeReasoner(g *gtalign.Game) (r *gtalign.Reasoner, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("grammar generation panic: %v", p)
+		}
+	}()
+	return gtalign.New(g)
+}
+
 // safeParse runs a GameParser, turning a panic into an error: a bad game file must never
 // take the daemon down.
-func safeParse(p GameParser, file string, b []byte) (v any, err error) {
+func safeParse(p GameParser, file string, b []byte) (v *game.Game, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: parser panic: %v", file, r)
@@ -213,6 +333,9 @@ func Load(dir string, games GameParser) (*Snapshot, error) {
 		return nil, fmt.Errorf("config directory %s: not a directory", abs)
 	}
 	files, rerrs := rawFiles(abs)
+	if testHookRead != nil {
+		testHookRead()
+	}
 	s, perrs := parse(abs, files, games)
 	for k, v := range rerrs {
 		perrs[k] = v

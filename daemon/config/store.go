@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,16 @@ type Store struct {
 	errs   map[string]string
 	stats  ReloadStats
 	notify []func(old, new *Snapshot)
+	// seen fingerprints the files as they were just before the last load or reload read
+	// them (applied or rejected). Taken before the read, it can only be older than what was
+	// read, never newer: an edit racing the read makes the disk differ from seen, and the
+	// watcher's check ([Store.stale]) reloads again instead of losing it.
+	seen [32]byte
 }
+
+// testHookRead, if set by a test, runs after a load or reload has read the files and before
+// it parses them: the window in which an edit must not be lost.
+var testHookRead func()
 
 // ReloadStats counts reload attempts.
 type ReloadStats struct {
@@ -38,7 +48,12 @@ type StoreOptions struct {
 
 // Open loads dir; the first load must succeed.
 func Open(dir string, opts StoreOptions) (*Store, error) {
-	s, err := Load(dir, opts.Games)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	seen := fingerprint(abs) // before the read: see Store.seen
+	s, err := Load(abs, opts.Games)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +62,7 @@ func Open(dir string, opts StoreOptions) (*Store, error) {
 		v.Loaded = now
 		s.Files[k] = v
 	}
-	st := &Store{dir: s.Dir, games: opts.Games, log: opts.Logger, errs: map[string]string{}}
+	st := &Store{dir: s.Dir, games: opts.Games, log: opts.Logger, errs: map[string]string{}, seen: seen}
 	if st.log == nil {
 		st.log = slog.Default()
 	}
@@ -83,6 +98,19 @@ func (st *Store) Stats() ReloadStats {
 	return st.stats
 }
 
+// stale reports whether the files on disk differ from what the last load or reload read.
+// It may report a difference that a reload then finds unchanged (an mtime-only touch, or a
+// reload in between); it never misses an edit made after that read began.
+func (st *Store) stale() bool { return st.differs(fingerprint(st.dir)) }
+
+// differs reports whether fp, a fingerprint of the directory, differs from what the last
+// load or reload read.
+func (st *Store) differs(fp [32]byte) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return fp != st.seen
+}
+
 // Reload reads and validates every file; if all are valid and something changed, it publishes
 // a new snapshot. On any error the current snapshot stays whole and the error is returned
 // and recorded per file. reason is logged ("fsnotify", "SIGHUP", "poll").
@@ -91,7 +119,11 @@ func (st *Store) Reload(reason string) (changed bool, err error) {
 	defer st.mu.Unlock()
 	old := st.cur.Load()
 	st.stats.Last = time.Now()
+	st.seen = fingerprint(st.dir) // before the read: see Store.seen
 	files, rerrs := rawFiles(st.dir)
+	if testHookRead != nil {
+		testHookRead()
+	}
 	next, perrs := parse(st.dir, files, st.games)
 	maps.Copy(perrs, rerrs)
 	if len(perrs) > 0 {

@@ -12,10 +12,10 @@ import (
 )
 
 // ErrUnsupported marks a schema feature the converter cannot enforce.
-var ErrUnsupported = errors.New("unsupported JSON Schema feature")
+var ErrUnsupported = errors.New("grammar: unsupported JSON Schema feature")
 
 // ErrInvalidSchema marks a schema that is not valid JSON Schema.
-var ErrInvalidSchema = errors.New("invalid JSON Schema")
+var ErrInvalidSchema = errors.New("grammar: invalid JSON Schema")
 
 // JSONObject is the grammar for response_format {"type": "json_object"}: any JSON object.
 const JSONObject = `root ::= object

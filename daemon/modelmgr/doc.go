@@ -4,6 +4,7 @@
 // failing a request: new requests go to the new model once it is ready, in-flight ones
 // finish on the old one, which is closed when its last lease is released.
 //
-// The engine is reached through the small [Generator] interface and a [Loader] function,
-// so the manager does not depend on cgo; cmd/nashd injects inference/engine.
+// The engine is reached through [inference.Generator] and a [Loader] function, so the
+// manager does not depend on cgo; cmd/nashd injects the llama.cpp engine through
+// [github.com/nashd/nashd/daemon/modelload.Load].
 package modelmgr

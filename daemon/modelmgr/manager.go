@@ -18,24 +18,10 @@ import (
 	"github.com/nashd/nashd/inference"
 )
 
-// Generator is what the manager needs from an inference engine
-// (github.com/nashd/nashd/inference/engine.Engine implements it).
-type Generator interface {
-	// Generate runs one request; it blocks for a free slot and honours ctx.
-	Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error)
-	// ChatPrompt applies the model's chat template.
-	ChatPrompt(msgs []inference.Message) (string, error)
-	// Tokenize converts text to tokens.
-	Tokenize(text string, addSpecial bool) ([]int32, error)
-	// Info describes the loaded model.
-	Info() inference.ModelInfo
-	// Close frees the model; it is called once, after the last lease is released.
-	Close() error
-}
-
 // Loader opens the model described by spec (spec.Path is the file to load), reporting load
-// progress in [0, 1].
-type Loader func(spec config.Spec, progress func(float32)) (Generator, error)
+// progress in [0, 1]. The manager calls the generator's Close once, after the last lease is
+// released.
+type Loader func(spec config.Spec, progress func(float32)) (inference.Generator, error)
 
 // Estimator returns the memory (bytes) that loading spec will take, from the GGUF metadata.
 type Estimator func(spec config.Spec) (uint64, error)
@@ -59,12 +45,12 @@ type Options struct {
 
 // Errors Acquire returns; the daemon maps them to HTTP statuses.
 var (
-	ErrNoModel     = errors.New("no model is configured")
-	ErrQueueFull   = errors.New("request queue is full")
-	ErrUnknown     = errors.New("unknown model")
-	ErrNotLoaded   = errors.New("model is configured but not loaded")
-	ErrClosed      = errors.New("model manager closed")
-	ErrModelFailed = errors.New("model failed to load")
+	ErrNoModel     = errors.New("modelmgr: no model is configured")
+	ErrQueueFull   = errors.New("modelmgr: request queue is full")
+	ErrUnknown     = errors.New("modelmgr: unknown model")
+	ErrNotLoaded   = errors.New("modelmgr: model is configured but not loaded")
+	ErrClosed      = errors.New("modelmgr: model manager closed")
+	ErrModelFailed = errors.New("modelmgr: model failed to load")
 )
 
 // LoadingError says the model is still loading (HTTP 503 with Retry-After).
@@ -108,7 +94,7 @@ type loadState struct {
 
 type instance struct {
 	spec     config.Spec
-	gen      Generator
+	gen      inference.Generator
 	info     inference.ModelInfo
 	loaded   time.Time
 	loadTime time.Duration
@@ -300,7 +286,7 @@ func (m *Manager) load(ls *loadState) (*instance, error) {
 	return &instance{spec: want, gen: gen, info: info, loaded: time.Now(), loadTime: time.Since(t0), fallback: fallback, slots: newFIFOSem(slots), closed: make(chan struct{})}, nil
 }
 
-func safeLoad(l Loader, spec config.Spec, progress func(float32)) (g Generator, err error) {
+func safeLoad(l Loader, spec config.Spec, progress func(float32)) (g inference.Generator, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("loader panic: %v", r)
@@ -409,7 +395,7 @@ func (l *Lease) Info() inference.ModelInfo { return l.inst.info }
 func (l *Lease) Spec() config.Spec { return l.inst.spec }
 
 // Model returns the generator, for calls other than Generate (ChatPrompt, Tokenize).
-func (l *Lease) Model() Generator { return l.inst.gen }
+func (l *Lease) Model() inference.Generator { return l.inst.gen }
 
 // Generate waits (FIFO) for one of the model's slots, then runs req.
 func (l *Lease) Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error) {

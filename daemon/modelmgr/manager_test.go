@@ -66,7 +66,7 @@ func newLoader() *loader {
 	return &loader{loaded: map[string]*fake{}, release: make(chan struct{})}
 }
 
-func (l *loader) load(spec config.Spec, progress func(float32)) (Generator, error) {
+func (l *loader) load(spec config.Spec, progress func(float32)) (inference.Generator, error) {
 	progress(0.5)
 	if l.gate != nil {
 		<-l.gate

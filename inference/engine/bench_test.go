@@ -8,8 +8,8 @@ import (
 )
 
 // BenchmarkGenerateTiny measures the engine's per-token overhead on the tiny model, where
-// llama.cpp's own work is small; compare with the binding's loop (BenchmarkBindingLoop in
-// package llama) run side by side.
+// llama.cpp's own work is small. scripts/bench-inference.sh compares the engine with a plain C
+// loop over the same libllama (package llamabench) on the bench model.
 func BenchmarkGenerateTiny(b *testing.B) {
 	e := openTiny(b, Options{ContextSize: 2048})
 	defer e.Close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -26,7 +27,9 @@ type Options struct {
 	ChatTemplate string
 	// Progress, if set, receives the model's load progress in [0, 1].
 	Progress func(float32)
-	// Logger receives the engine's and llama.cpp's log lines; nil = slog.Default(). llama.cpp's
+	// Logger receives the engine's own log lines; nil = slog.Default(). Open also makes it
+	// llama.cpp's logger (llama.SetLogger): llama.cpp has one logger per process, so the
+	// last engine opened receives the log lines of every engine's llama.cpp calls. llama.cpp's
 	// loading chatter is at Debug level, so the usual Info level shows only its warnings.
 	Logger *slog.Logger
 }
@@ -35,9 +38,9 @@ type Options struct {
 // allocate gigabytes of KV cache).
 const defaultContext = 4096
 
-// Engine generates text with a llama.cpp model. Its methods are safe for concurrent use:
-// requests are queued for a free slot and decoded together by one scheduler goroutine that
-// owns the llama.cpp context.
+// Engine generates text with a llama.cpp model; it implements [inference.Generator]. Its
+// methods are safe for concurrent use: requests are queued for a free slot and decoded
+// together by one scheduler goroutine that owns the llama.cpp context.
 type Engine struct {
 	model *llama.Model
 	lctx  *llama.Context
@@ -55,6 +58,8 @@ type Engine struct {
 	done   chan struct{} // closed when the scheduler has exited
 	sched  *scheduler
 }
+
+var _ inference.Generator = (*Engine)(nil)
 
 // Open validates and loads the GGUF model at path and starts the scheduler.
 func Open(path string, opts Options) (*Engine, error) {
@@ -136,7 +141,8 @@ func Open(path string, opts Options) (*Engine, error) {
 func (e *Engine) Info() inference.ModelInfo { return e.info }
 
 // Close cancels running and queued generations, waits for the scheduler to stop and frees the
-// model's C memory. It is safe to call more than once; later calls return nil.
+// model's C memory. It is safe to call more than once; later calls return nil. Afterwards
+// Generate, ChatPrompt, Tokenize and Detokenize return [inference.ErrClosed].
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed {
@@ -158,6 +164,12 @@ func (e *Engine) Close() error {
 // ChatPrompt renders msgs with the model's chat template (or Options.ChatTemplate) and opens
 // the assistant's turn, ready for [Engine.Generate].
 func (e *Engine) ChatPrompt(msgs []inference.Message) (string, error) {
+	e.mu.RLock()
+	closed := e.closed
+	e.mu.RUnlock()
+	if closed {
+		return "", inference.ErrClosed
+	}
 	if e.tmpl == "" {
 		return "", fmt.Errorf("%w: the model has no chat template (set Options.ChatTemplate)", inference.ErrInvalidRequest)
 	}
@@ -250,9 +262,17 @@ func (e *Engine) prepare(req inference.Request) (*request, error) {
 	if e.closed {
 		return nil, inference.ErrClosed
 	}
-	toks, err := e.model.Tokenize(req.Prompt, req.AddSpecial, true)
-	if err != nil {
-		return nil, fmt.Errorf("%w: tokenize: %v", inference.ErrInvalidRequest, err)
+	toks := slices.Clone(req.Tokens)
+	for i, t := range toks {
+		if t < 0 || int(t) >= e.info.VocabSize {
+			return nil, fmt.Errorf("%w: tokens[%d] = %d outside the vocabulary", inference.ErrInvalidRequest, i, t)
+		}
+	}
+	if len(toks) == 0 {
+		var err error
+		if toks, err = e.model.Tokenize(req.Prompt, req.AddSpecial, true); err != nil {
+			return nil, fmt.Errorf("%w: tokenize: %v", inference.ErrInvalidRequest, err)
+		}
 	}
 	if len(toks) == 0 {
 		return nil, fmt.Errorf("%w: empty prompt", inference.ErrInvalidRequest)

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/inferencetest"
 	"github.com/nashd/nashd/models"
 )
@@ -57,9 +60,32 @@ func openTiny(t testing.TB, opts Options) *Engine {
 func TestConformance(t *testing.T) {
 	for _, slots := range []int{1, 3} {
 		t.Run(map[int]string{1: "1slot", 3: "3slots"}[slots], func(t *testing.T) {
-			inferencetest.Run(t, func(t *testing.T) inferencetest.Generator {
+			inferencetest.Run(t, func(t *testing.T) inference.Generator {
 				return openTiny(t, Options{Slots: slots})
 			})
 		})
+	}
+}
+
+// TestDetokenize: Detokenize (not part of inference.Generator) inverts Tokenize.
+func TestDetokenize(t *testing.T) {
+	e := openTiny(t, Options{})
+	for _, s := range []string{"hello world", "payoff (3, 2) vs (1, 1)", "é ✓ 日本語"} {
+		toks, err := e.Tokenize(s, false)
+		if err != nil {
+			t.Fatalf("Tokenize(%q): %v", s, err)
+		}
+		back, err := e.Detokenize(toks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// SentencePiece vocabularies may add a leading space.
+		if strings.TrimPrefix(back, " ") != s {
+			t.Errorf("Detokenize(Tokenize(%q)) = %q", s, back)
+		}
+	}
+	e.Close()
+	if _, err := e.Detokenize([]int32{1}); !errors.Is(err, inference.ErrClosed) {
+		t.Errorf("Detokenize after Close: err = %v, want ErrClosed", err)
 	}
 }

@@ -1,6 +1,33 @@
 // Package inferencetest is a conformance suite for text generators, in the manner of
-// testing/slogtest: any implementation of [Generator] (the llama.cpp engine, a future remote
-// or system-library backend) must pass [Run].
+// testing/slogtest: every implementation of [inference.Generator] (the llama.cpp engine, the
+// scripted fake, a future remote or system-library backend) must pass [Run].
+//
+// # What a generator must do
+//
+// The suite checks the contract documented on [inference.Generator], on its own terms:
+//
+//   - Info: a vocabulary, a context of at least 256 tokens per slot, at least one slot.
+//   - Tokenize: the same text gives the same tokens; addSpecial only adds tokens around the
+//     text's own; invalid UTF-8 is rejected with [inference.ErrInvalidRequest].
+//   - ChatPrompt: a conversation of system, user and assistant turns renders to a prompt that
+//     contains every turn's content and that Generate accepts; no messages, another role or
+//     invalid UTF-8 is rejected with [inference.ErrInvalidRequest].
+//   - Generate: the same request (same seed) gives the same result; the streamed texts add up
+//     to the result's text, one event per generated token (plus at most one for the
+//     end-of-generation token); Result.PromptTokens is the length of Tokenize(prompt,
+//     AddSpecial) and Timings.PromptN + Timings.CacheN add up to it; MaxTokens and stop
+//     strings end generation with their stop reasons and no stop string is ever streamed;
+//     invalid requests, invalid grammars and prompts longer than the context fail with their
+//     sentinels and leave the generator working; cancelling ctx or failing in onToken stops
+//     generation before the next token; concurrent requests succeed (and, with one slot,
+//     give what they give alone); after Close, which may be called twice, Generate,
+//     ChatPrompt and Tokenize fail with [inference.ErrClosed].
+//
+// Some checks are about the output itself: output under each of [Grammars] must match the
+// grammar, [LongGrammar] must allow at least a few tokens, and different seeds at a high
+// temperature must not all give the same output. A model-backed generator passes them by
+// sampling; a scripted one passes them only when its script produces such output (the
+// fakegen package's test shows how: [GrammarCase.Sample] is a valid output of each grammar).
 package inferencetest
 
 import (
@@ -8,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,26 +44,21 @@ import (
 	"github.com/nashd/nashd/inference"
 )
 
-// Generator is what the suite tests: the methods of engine.Engine that the rest of nashd uses.
-type Generator interface {
-	Generate(ctx context.Context, req inference.Request, onToken func(inference.Token) error) (inference.Result, error)
-	Tokenize(text string, addSpecial bool) ([]int32, error)
-	Detokenize(toks []int32) (string, error)
-	Info() inference.ModelInfo
-	Close() error
-}
-
 // Prompt is the suite's default prompt: plain ASCII words any vocabulary tokenizes.
 const Prompt = "In a game of chicken, the payoff of swerving is"
 
-// longGrammar forbids ending early, for tests that need a long generation whatever the model.
-const longGrammar = `root ::= [a-z]{200,}`
+// LongGrammar forbids ending early: the suite uses it where it needs a long generation
+// whatever the model (cancellation, callback errors).
+const LongGrammar = `root ::= [a-z]{200,}`
 
 // GrammarCase is a GBNF grammar with an independent Go checker of the language it defines.
 type GrammarCase struct {
 	Name    string
 	GBNF    string
 	Matches func(string) bool
+	// Sample is one output the grammar accepts (the suite checks that Matches accepts it),
+	// for scripted generators.
+	Sample string
 }
 
 // Grammars are the grammars the suite checks output against.
@@ -45,31 +68,36 @@ var Grammars = []GrammarCase{
 		GBNF: `root ::= "{\"action\": \"" ("DA" | "CQ" | "AQ") "\", \"payoff\": " num "}"
 num ::= "-"? [0-9] [0-9]? "." [0-9]`,
 		Matches: regexp.MustCompile(`^\{"action": "(DA|CQ|AQ)", "payoff": -?[0-9][0-9]?\.[0-9]\}$`).MatchString,
+		Sample:  `{"action": "CQ", "payoff": -12.5}`,
 	},
 	{
 		Name:    "yes-no",
 		GBNF:    `root ::= ("yes" | "no") "."`,
 		Matches: func(s string) bool { return s == "yes." || s == "no." },
+		Sample:  "no.",
 	},
 	{
 		Name: "list",
 		GBNF: `root ::= "[" item ("," item){0,3} "]"
 item ::= [a-z]{1,4}`,
 		Matches: regexp.MustCompile(`^\[[a-z]{1,4}(,[a-z]{1,4}){0,3}\]$`).MatchString,
+		Sample:  "[ab,cdef,g]",
 	},
 }
 
 // Run runs the suite. open returns a fresh generator over the same model each time it is
-// called (the suite closes it); the model must have a context of at least 256 tokens.
-func Run(t *testing.T, open func(t *testing.T) Generator) {
+// called (the suite closes it); the model must have a chat template and a context of at
+// least 256 tokens.
+func Run(t *testing.T, open func(t *testing.T) inference.Generator) {
 	g := open(t)
 	defer g.Close()
 	tests := []struct {
 		name string
-		f    func(*testing.T, Generator)
+		f    func(*testing.T, inference.Generator)
 	}{
 		{"Info", testInfo},
-		{"TokenizeRoundTrip", testTokenize},
+		{"Tokenize", testTokenize},
+		{"ChatPrompt", testChatPrompt},
 		{"Deterministic", testDeterministic},
 		{"StreamEqualsResult", testStream},
 		{"MaxTokens", testMaxTokens},
@@ -88,7 +116,7 @@ func Run(t *testing.T, open func(t *testing.T) Generator) {
 	t.Run("Close", func(t *testing.T) { testClose(t, open(t)) })
 }
 
-func gen(t *testing.T, g Generator, req inference.Request) (inference.Result, []inference.Token) {
+func gen(t *testing.T, g inference.Generator, req inference.Request) (inference.Result, []inference.Token) {
 	t.Helper()
 	var toks []inference.Token
 	res, err := g.Generate(context.Background(), req, func(tk inference.Token) error {
@@ -101,26 +129,32 @@ func gen(t *testing.T, g Generator, req inference.Request) (inference.Result, []
 	return res, toks
 }
 
-func testInfo(t *testing.T, g Generator) {
+func testInfo(t *testing.T, g inference.Generator) {
 	info := g.Info()
 	if info.VocabSize <= 0 || info.ContextSize < 256 || info.Slots < 1 {
 		t.Errorf("Info() = %+v: want vocab > 0, context >= 256, slots >= 1", info)
 	}
 }
 
-func testTokenize(t *testing.T, g Generator) {
+func testTokenize(t *testing.T, g inference.Generator) {
 	for _, s := range []string{"hello world", "payoff (3, 2) vs (1, 1)", "é ✓ 日本語"} {
 		toks, err := g.Tokenize(s, false)
 		if err != nil {
 			t.Fatalf("Tokenize(%q): %v", s, err)
 		}
-		back, err := g.Detokenize(toks)
-		if err != nil {
-			t.Fatal(err)
+		if len(toks) == 0 {
+			t.Errorf("Tokenize(%q) = no tokens", s)
 		}
-		// SentencePiece vocabularies may add a leading space.
-		if strings.TrimPrefix(back, " ") != s {
-			t.Errorf("Detokenize(Tokenize(%q)) = %q", s, back)
+		again, err := g.Tokenize(s, false)
+		if err != nil || !slices.Equal(again, toks) {
+			t.Errorf("Tokenize(%q) twice: %v then %v (%v)", s, toks, again, err)
+		}
+		special, err := g.Tokenize(s, true)
+		if err != nil {
+			t.Fatalf("Tokenize(%q, addSpecial): %v", s, err)
+		}
+		if !containsRun(special, toks) {
+			t.Errorf("Tokenize(%q, addSpecial) = %v does not contain the text's tokens %v", s, special, toks)
 		}
 	}
 	if _, err := g.Tokenize("bad \xff utf8", false); !errors.Is(err, inference.ErrInvalidRequest) {
@@ -128,7 +162,49 @@ func testTokenize(t *testing.T, g Generator) {
 	}
 }
 
-func testDeterministic(t *testing.T, g Generator) {
+// containsRun reports whether sub occurs in s as a contiguous run.
+func containsRun(s, sub []int32) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if slices.Equal(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func testChatPrompt(t *testing.T, g inference.Generator) {
+	conv := []inference.Message{
+		{Role: "system", Content: "You play the row player."},
+		{Role: "user", Content: "Cooperate or defect?"},
+		{Role: "assistant", Content: "Cooperate."},
+		{Role: "user", Content: "Why?"},
+	}
+	p, err := g.ChatPrompt(conv)
+	if err != nil {
+		t.Fatalf("ChatPrompt: %v", err)
+	}
+	for _, m := range conv {
+		if !strings.Contains(p, m.Content) {
+			t.Errorf("ChatPrompt = %q: %s turn %q missing", p, m.Role, m.Content)
+		}
+	}
+	if again, err := g.ChatPrompt(conv); err != nil || again != p {
+		t.Errorf("ChatPrompt twice: %q then %q (%v)", p, again, err)
+	}
+	gen(t, g, inference.Request{Prompt: p, MaxTokens: 2})
+	for name, msgs := range map[string][]inference.Message{
+		"no messages":   nil,
+		"role tool":     {{Role: "tool", Content: "x"}},
+		"empty role":    {{Role: "", Content: "x"}},
+		"invalid UTF-8": {{Role: "user", Content: "bad \xff"}},
+	} {
+		if _, err := g.ChatPrompt(msgs); !errors.Is(err, inference.ErrInvalidRequest) {
+			t.Errorf("ChatPrompt(%s): err = %v, want ErrInvalidRequest", name, err)
+		}
+	}
+}
+
+func testDeterministic(t *testing.T, g inference.Generator) {
 	for _, s := range []inference.Sampling{{}, inference.DefaultSampling(7), {Temperature: 1.5, Seed: 3}} {
 		req := inference.Request{Prompt: Prompt, MaxTokens: 16, Sampling: s, AddSpecial: true}
 		a, _ := gen(t, g, req)
@@ -149,7 +225,7 @@ func testDeterministic(t *testing.T, g Generator) {
 	}
 }
 
-func testStream(t *testing.T, g Generator) {
+func testStream(t *testing.T, g inference.Generator) {
 	res, toks := gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 24, Sampling: inference.Sampling{Temperature: 1, Seed: 11}})
 	var sb strings.Builder
 	for _, tk := range toks {
@@ -173,13 +249,20 @@ func testStream(t *testing.T, g Generator) {
 			break
 		}
 	}
+	for _, special := range []bool{false, true} {
+		r, _ := gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 2, AddSpecial: special})
+		toks, err := g.Tokenize(Prompt, special)
+		if err != nil || r.PromptTokens != len(toks) {
+			t.Errorf("AddSpecial %v: PromptTokens %d, Tokenize gives %d (%v)", special, r.PromptTokens, len(toks), err)
+		}
+	}
 	tm := res.Timings
 	if res.PromptTokens <= 0 || tm.PromptN+tm.CacheN != res.PromptTokens || tm.PredictedN < len(res.Tokens) || tm.PredictedN == 0 {
 		t.Errorf("timings %+v inconsistent with %d prompt tokens, %d generated", tm, res.PromptTokens, len(res.Tokens))
 	}
 }
 
-func testMaxTokens(t *testing.T, g Generator) {
+func testMaxTokens(t *testing.T, g inference.Generator) {
 	for _, n := range []int{1, 5} {
 		res, _ := gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: n, Sampling: inference.Sampling{Temperature: 1, Seed: 5}})
 		if len(res.Tokens) > n {
@@ -191,7 +274,7 @@ func testMaxTokens(t *testing.T, g Generator) {
 	}
 }
 
-func testStop(t *testing.T, g Generator) {
+func testStop(t *testing.T, g inference.Generator) {
 	// Find a stop string inside a greedy output, then check generation ends right before it.
 	full, _ := gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 40})
 	text := full.Text
@@ -221,8 +304,11 @@ func testStop(t *testing.T, g Generator) {
 	}
 }
 
-func testGrammar(t *testing.T, g Generator) {
+func testGrammar(t *testing.T, g inference.Generator) {
 	for _, gc := range Grammars {
+		if !gc.Matches(gc.Sample) {
+			t.Errorf("%s: the checker rejects the sample %q", gc.Name, gc.Sample)
+		}
 		for seed := uint32(0); seed < 6; seed++ {
 			samplings := []inference.Sampling{{Temperature: 1, Seed: seed}, inference.DefaultSampling(seed)}
 			if seed == 0 {
@@ -242,7 +328,7 @@ func testGrammar(t *testing.T, g Generator) {
 	}
 }
 
-func testInvalidGrammar(t *testing.T, g Generator) {
+func testInvalidGrammar(t *testing.T, g inference.Generator) {
 	for _, bad := range []string{`root ::= "unterminated`, `root ::= missing-rule`, `nonsense`, `root ::= [z-a`} {
 		_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 4, Grammar: bad}, nil)
 		if !errors.Is(err, inference.ErrInvalidGrammar) {
@@ -253,7 +339,7 @@ func testInvalidGrammar(t *testing.T, g Generator) {
 	gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 2})
 }
 
-func testInvalidRequest(t *testing.T, g Generator) {
+func testInvalidRequest(t *testing.T, g inference.Generator) {
 	for name, req := range map[string]inference.Request{
 		"invalid UTF-8": {Prompt: "abc \xc3\x28 def", MaxTokens: 2},
 		"empty prompt":  {Prompt: "", MaxTokens: 2},
@@ -268,7 +354,7 @@ func testInvalidRequest(t *testing.T, g Generator) {
 	}
 }
 
-func testTooLong(t *testing.T, g Generator) {
+func testTooLong(t *testing.T, g inference.Generator) {
 	n := g.Info().ContextSize
 	long := strings.Repeat("payoff matrix ", n)
 	_, err := g.Generate(context.Background(), inference.Request{Prompt: long, MaxTokens: 2}, nil)
@@ -278,12 +364,12 @@ func testTooLong(t *testing.T, g Generator) {
 	gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 2})
 }
 
-func testCancel(t *testing.T, g Generator) {
+func testCancel(t *testing.T, g inference.Generator) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const cancelAt = 3
 	n, after := 0, 0
-	res, err := g.Generate(ctx, inference.Request{Prompt: Prompt, MaxTokens: 200, Grammar: longGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 1}},
+	res, err := g.Generate(ctx, inference.Request{Prompt: Prompt, MaxTokens: 200, Grammar: LongGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 1}},
 		func(inference.Token) error {
 			n++
 			if n > cancelAt {
@@ -312,10 +398,10 @@ func testCancel(t *testing.T, g Generator) {
 	gen(t, g, inference.Request{Prompt: Prompt, MaxTokens: 2})
 }
 
-func testCallbackError(t *testing.T, g Generator) {
+func testCallbackError(t *testing.T, g inference.Generator) {
 	boom := errors.New("client went away")
 	n := 0
-	_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 100, Grammar: longGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 2}},
+	_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 100, Grammar: LongGrammar, Sampling: inference.Sampling{Temperature: 1, Seed: 2}},
 		func(inference.Token) error {
 			n++
 			if n == 2 {
@@ -328,7 +414,7 @@ func testCallbackError(t *testing.T, g Generator) {
 	}
 }
 
-func testConcurrent(t *testing.T, g Generator) {
+func testConcurrent(t *testing.T, g inference.Generator) {
 	req := func(i int) inference.Request {
 		return inference.Request{Prompt: fmt.Sprintf("%s %d", Prompt, i), MaxTokens: 12, Sampling: inference.Sampling{Temperature: 0.8, TopK: 40, Seed: uint32(i)}}
 	}
@@ -381,7 +467,7 @@ func testConcurrent(t *testing.T, g Generator) {
 	}
 }
 
-func testClose(t *testing.T, g Generator) {
+func testClose(t *testing.T, g inference.Generator) {
 	if err := g.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -391,5 +477,11 @@ func testClose(t *testing.T, g Generator) {
 	_, err := g.Generate(context.Background(), inference.Request{Prompt: Prompt, MaxTokens: 2}, nil)
 	if !errors.Is(err, inference.ErrClosed) {
 		t.Errorf("Generate after Close: err = %v, want ErrClosed", err)
+	}
+	if _, err := g.ChatPrompt([]inference.Message{{Role: "user", Content: "hi"}}); !errors.Is(err, inference.ErrClosed) {
+		t.Errorf("ChatPrompt after Close: err = %v, want ErrClosed", err)
+	}
+	if _, err := g.Tokenize(Prompt, false); !errors.Is(err, inference.ErrClosed) {
+		t.Errorf("Tokenize after Close: err = %v, want ErrClosed", err)
 	}
 }

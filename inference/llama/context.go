@@ -23,7 +23,9 @@ type ContextParams struct {
 
 // Context is a llama.cpp inference context: KV cache, compute buffers, thread settings. It is
 // not safe for concurrent use (llama.cpp contexts are single-threaded); one goroutine must own
-// it. [Context.Abort] is the exception: it may be called from any goroutine.
+// it. [Context.Abort] is the exception: it may be called from any goroutine while the context
+// is open. After Close, Decode returns [ErrClosed], the memory operations and thread settings
+// do nothing and the other methods return zero values.
 type Context struct {
 	p     *C.struct_llama_context
 	model *Model
@@ -62,7 +64,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 		C.int32_t(p.Threads), C.int32_t(p.ThreadsBatch), abort, &cerr)
 	if c == nil {
 		C.free(unsafe.Pointer(abort))
-		return nil, fmt.Errorf("new context: %w", cError("new context", cerr, nil, mark))
+		return nil, cError("new context", cerr, nil, mark)
 	}
 	return &Context{p: c, model: m, mem: C.llama_get_memory(c), abort: abort, nVoc: m.NVocab()}, nil
 }
@@ -71,7 +73,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 func (c *Context) Close() error {
 	if c.p != nil {
 		C.llama_free(c.p)
-		c.p = nil
+		c.p, c.mem = nil, nil
 		C.free(unsafe.Pointer(c.abort))
 		c.abort = nil
 	}
@@ -82,24 +84,50 @@ func (c *Context) Close() error {
 func (c *Context) Model() *Model { return c.model }
 
 // NCtx returns the total context size actually allocated.
-func (c *Context) NCtx() int { return int(C.llama_n_ctx(c.p)) }
+func (c *Context) NCtx() int {
+	if c.p == nil {
+		return 0
+	}
+	return int(C.llama_n_ctx(c.p))
+}
 
 // NCtxSeq returns the context available to each sequence.
-func (c *Context) NCtxSeq() int { return int(C.llama_n_ctx_seq(c.p)) }
+func (c *Context) NCtxSeq() int {
+	if c.p == nil {
+		return 0
+	}
+	return int(C.llama_n_ctx_seq(c.p))
+}
 
 // NBatch returns the most tokens one Decode may submit.
-func (c *Context) NBatch() int { return int(C.llama_n_batch(c.p)) }
+func (c *Context) NBatch() int {
+	if c.p == nil {
+		return 0
+	}
+	return int(C.llama_n_batch(c.p))
+}
 
 // NSeqMax returns the number of sequences.
-func (c *Context) NSeqMax() int { return int(C.llama_n_seq_max(c.p)) }
+func (c *Context) NSeqMax() int {
+	if c.p == nil {
+		return 0
+	}
+	return int(C.llama_n_seq_max(c.p))
+}
 
 // SetThreads sets the threads for generation (single-token) and batch (prompt) decodes.
 func (c *Context) SetThreads(threads, threadsBatch int) {
+	if c.p == nil {
+		return
+	}
 	C.llama_set_n_threads(c.p, C.int32_t(threads), C.int32_t(threadsBatch))
 }
 
 // Threads returns the generation and batch thread counts.
 func (c *Context) Threads() (threads, threadsBatch int) {
+	if c.p == nil {
+		return 0, 0
+	}
 	return int(C.llama_n_threads(c.p)), int(C.llama_n_threads_batch(c.p))
 }
 
@@ -108,10 +136,18 @@ func (c *Context) abortFlag() *int32 { return (*int32)(unsafe.Pointer(c.abort)) 
 // Abort makes a running or the next Decode return [ErrAborted] as soon as llama.cpp checks
 // its abort callback (between graph nodes). Safe to call from any goroutine while the context
 // is open. ClearAbort re-arms the context.
-func (c *Context) Abort() { atomic.StoreInt32(c.abortFlag(), 1) }
+func (c *Context) Abort() {
+	if c.abort != nil {
+		atomic.StoreInt32(c.abortFlag(), 1)
+	}
+}
 
 // ClearAbort clears the abort flag set by [Context.Abort].
-func (c *Context) ClearAbort() { atomic.StoreInt32(c.abortFlag(), 0) }
+func (c *Context) ClearAbort() {
+	if c.abort != nil {
+		atomic.StoreInt32(c.abortFlag(), 0)
+	}
+}
 
 // Decode evaluates the batch. It returns [ErrAborted] if the abort flag stopped it, and
 // [ErrNoKVSlot] if the KV cache had no room. Tokens, positions and sequence ids are checked
@@ -159,6 +195,9 @@ func (c *Context) Decode(b *Batch) error {
 // Logits returns the logits of batch output i (a token added with logits=true), valid until
 // the next Decode. The slice aliases C memory; copy it to keep it.
 func (c *Context) Logits(i int) []float32 {
+	if c.p == nil {
+		return nil
+	}
 	p := C.llama_get_logits_ith(c.p, C.int32_t(i))
 	if p == nil {
 		return nil
@@ -170,19 +209,29 @@ func (c *Context) Logits(i int) []float32 {
 // seq < 0: all sequences). It reports false if the removal is not possible (partial removal
 // from recurrent models).
 func (c *Context) MemorySeqRm(seq, p0, p1 int) bool {
-	return bool(C.llama_memory_seq_rm(c.mem, C.llama_seq_id(seq), C.llama_pos(p0), C.llama_pos(p1)))
+	return c.mem != nil && bool(C.llama_memory_seq_rm(c.mem, C.llama_seq_id(seq), C.llama_pos(p0), C.llama_pos(p1)))
 }
 
 // MemorySeqCp copies the cache of src positions [p0, p1) to dst (shared, not duplicated).
 func (c *Context) MemorySeqCp(src, dst, p0, p1 int) {
+	if c.mem == nil {
+		return
+	}
 	C.llama_memory_seq_cp(c.mem, C.llama_seq_id(src), C.llama_seq_id(dst), C.llama_pos(p0), C.llama_pos(p1))
 }
 
 // MemoryClear empties the KV cache of all sequences.
-func (c *Context) MemoryClear() { C.llama_memory_clear(c.mem, C.bool(true)) }
+func (c *Context) MemoryClear() {
+	if c.mem != nil {
+		C.llama_memory_clear(c.mem, C.bool(true))
+	}
+}
 
 // MemorySeqPosMax returns the largest cached position of seq (-1 if empty).
 func (c *Context) MemorySeqPosMax(seq int) int {
+	if c.mem == nil {
+		return -1
+	}
 	return int(C.llama_memory_seq_pos_max(c.mem, C.llama_seq_id(seq)))
 }
 

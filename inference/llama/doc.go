@@ -1,6 +1,8 @@
 // Package llama is nashd's cgo binding to llama.cpp's public C API (llama.h).
 //
-// It is the only package in nashd that uses cgo. llama.cpp itself is compiled from the vendored
+// It is the only package of nashd's daemon that uses cgo (package
+// [github.com/nashd/nashd/inference/llamabench], the benchmarks' C reference loop, is the
+// other cgo package, for tools and tests only). llama.cpp itself is compiled from the vendored
 // tree in github.com/ollama/ollama@v0.17.4 (a blank import of its llama/llama.cpp/src package);
 // the build tag system_llama links a system-wide libllama found with pkg-config instead.
 //
@@ -49,10 +51,4 @@
 // llama.cpp's and ggml's log output goes to log/slog ([SetLogger]; default slog.Default()):
 // llama.cpp errors at Error, warnings at Warn, its informational chatter at Debug and its debug
 // output below Debug, so an Info-level logger shows only warnings and errors.
-//
-// # Benchmark reference
-//
-// refloop.c is the benchmark's reference: the plainest C loop over llama.h (tokenize, decode
-// the prompt, sample and decode one token at a time), compiled in this package so it links
-// exactly the same libllama; [ReferenceRun] runs it (see scripts/bench-inference.sh).
 package llama

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nashd/nashd/inference/gbnf"
+	"github.com/nashd/nashd/models"
 )
 
 // llamaParses reports whether llama.cpp itself (no Go-side check) accepts grammar g.
@@ -315,30 +316,58 @@ func BenchmarkGrammarMask(b *testing.B) {
 	}
 }
 
-// TestGrammarMatcherRealVocab repeats TestGrammarMatcherAgreesWithLlama on a model with a
-// real vocabulary (byte-level BPE with multi-byte and multi-character pieces), when
-// NASHD_GRAMMAR_MODEL names one (e.g. the bench model, models/testdata/gen/bench.gguf).
+// TestGrammarMatcherRealVocab repeats TestGrammarMatcherAgreesWithLlama over full-size
+// vocabularies, each in a tiny generated model (package models): Llama 3.2's byte-level BPE
+// (128,256 tokens with multi-byte and multi-character pieces) and the bench model's
+// 151,936-token vocabulary (the same tokens as models/testdata/gen/bench.gguf).
 func TestGrammarMatcherRealVocab(t *testing.T) {
-	path := os.Getenv("NASHD_GRAMMAR_MODEL")
-	if path == "" {
-		t.Skip("NASHD_GRAMMAR_MODEL not set")
-	}
-	m, err := LoadModel(path, ModelParams{VocabOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
 	files, _ := filepath.Glob("../gbnf/testdata/valid/*.gbnf")
-	rng := rand.New(rand.NewPCG(3, 4))
-	steps := 0
+	if len(files) == 0 {
+		t.Fatal("no grammars in ../gbnf/testdata/valid")
+	}
+	var grammars []string
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 3 {
-			steps += compareMatchers(t, m, string(b), rng, 25)
-		}
+		grammars = append(grammars, string(b))
 	}
-	t.Logf("%d steps over a %d-token vocabulary", steps, m.NVocab())
+	bench, err := models.ShapeSpec("bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		spec      models.Spec
+		wantVocab int
+	}{
+		{"llama3", models.Spec{Vocab: "llama3"}, 128256},
+		{"bench", models.Spec{Vocab: bench.Vocab, VocabSize: bench.VocabSize}, 151936},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.spec
+			s.Embd, s.Heads, s.Blocks, s.FFN, s.ContextLength, s.TieEmbeddings = 8, 2, 1, 8, 128, true
+			path := filepath.Join(t.TempDir(), tc.name+".gguf")
+			if err := models.Generate(path, s); err != nil {
+				t.Fatal(err)
+			}
+			m, err := LoadModel(path, ModelParams{VocabOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if m.NVocab() != tc.wantVocab {
+				t.Fatalf("vocabulary of %d tokens, want %d", m.NVocab(), tc.wantVocab)
+			}
+			rng := rand.New(rand.NewPCG(3, 4))
+			steps := 0
+			for _, g := range grammars {
+				for range 2 {
+					steps += compareMatchers(t, m, g, rng, 12)
+				}
+			}
+			t.Logf("%d steps over a %d-token vocabulary", steps, m.NVocab())
+		})
+	}
 }

@@ -24,7 +24,8 @@ type ModelParams struct {
 }
 
 // Model is a loaded llama.cpp model (weights and vocabulary). Its methods are safe for
-// concurrent use; Close must not race with them.
+// concurrent use; Close must not race with them. After Close, the methods that return an
+// error return [ErrClosed] and the others return zero values ("", 0, false, -1 for tokens).
 type Model struct {
 	mu    sync.Mutex // guards Close
 	p     *C.struct_llama_model
@@ -51,12 +52,12 @@ func LoadModel(path string, p ModelParams) (*Model, error) {
 	mark := logMark()
 	m := C.nash_model_load(cpath, C.int32_t(p.GPULayers), C.bool(!p.NoMmap), C.bool(p.VocabOnly), C.uintptr_t(h), &cerr)
 	if m == nil {
-		return nil, fmt.Errorf("load model %s: %w", path, cError("load model", cerr, nil, mark))
+		return nil, cError("load model "+path, cerr, nil, mark)
 	}
 	ix := C.nash_vocab_index_new(m, &cerr)
 	if ix == nil {
 		C.llama_model_free(m)
-		return nil, fmt.Errorf("load model %s: %w", path, cError("index vocabulary", cerr, nil, mark))
+		return nil, cError("index the vocabulary of "+path, cerr, nil, mark)
 	}
 	return &Model{p: m, vocab: C.llama_model_get_vocab(m), index: ix, path: path}, nil
 }
@@ -77,8 +78,14 @@ func (m *Model) Close() error {
 // Path returns the file the model was loaded from.
 func (m *Model) Path() string { return m.path }
 
+// closed reports whether Close has run (Close must not race with the other methods).
+func (m *Model) closed() bool { return m.p == nil }
+
 // Desc returns llama.cpp's description, e.g. "llama 0.5B Q4_K - Medium".
 func (m *Model) Desc() string {
+	if m.closed() {
+		return ""
+	}
 	var buf [256]C.char
 	n := C.llama_model_desc(m.p, &buf[0], C.size_t(len(buf)))
 	if n < 0 {
@@ -89,6 +96,9 @@ func (m *Model) Desc() string {
 
 // Meta returns the string form of a scalar GGUF metadata value.
 func (m *Model) Meta(key string) (string, bool) {
+	if m.closed() {
+		return "", false
+	}
 	ck := C.CString(key)
 	defer C.free(unsafe.Pointer(ck))
 	buf := make([]byte, 512)
@@ -105,26 +115,54 @@ func (m *Model) Meta(key string) (string, bool) {
 }
 
 // Size returns the total size of the model's tensors in bytes.
-func (m *Model) Size() uint64 { return uint64(C.llama_model_size(m.p)) }
+func (m *Model) Size() uint64 {
+	if m.closed() {
+		return 0
+	}
+	return uint64(C.llama_model_size(m.p))
+}
 
 // NParams returns the number of parameters.
-func (m *Model) NParams() uint64 { return uint64(C.llama_model_n_params(m.p)) }
+func (m *Model) NParams() uint64 {
+	if m.closed() {
+		return 0
+	}
+	return uint64(C.llama_model_n_params(m.p))
+}
 
 // NCtxTrain returns the context length the model was trained with.
-func (m *Model) NCtxTrain() int { return int(C.llama_model_n_ctx_train(m.p)) }
+func (m *Model) NCtxTrain() int {
+	if m.closed() {
+		return 0
+	}
+	return int(C.llama_model_n_ctx_train(m.p))
+}
 
 // NEmbd returns the embedding width.
-func (m *Model) NEmbd() int { return int(C.llama_model_n_embd(m.p)) }
+func (m *Model) NEmbd() int {
+	if m.closed() {
+		return 0
+	}
+	return int(C.llama_model_n_embd(m.p))
+}
 
 // NLayer returns the number of layers.
-func (m *Model) NLayer() int { return int(C.llama_model_n_layer(m.p)) }
+func (m *Model) NLayer() int {
+	if m.closed() {
+		return 0
+	}
+	return int(C.llama_model_n_layer(m.p))
+}
 
 // HasEncoder reports whether the model needs llama_encode (encoder-decoder models); nashd
 // supports decoder-only models.
-func (m *Model) HasEncoder() bool { return bool(C.llama_model_has_encoder(m.p)) }
+func (m *Model) HasEncoder() bool { return !m.closed() && bool(C.llama_model_has_encoder(m.p)) }
 
 // ChatTemplate returns the model's default chat template ("" if it has none).
 func (m *Model) ChatTemplate() string {
+	if m.closed() {
+		return ""
+	}
 	t := C.llama_model_chat_template(m.p, nil)
 	if t == nil {
 		return ""
@@ -133,22 +171,44 @@ func (m *Model) ChatTemplate() string {
 }
 
 // NVocab returns the vocabulary size.
-func (m *Model) NVocab() int { return int(C.llama_vocab_n_tokens(m.vocab)) }
+func (m *Model) NVocab() int {
+	if m.closed() {
+		return 0
+	}
+	return int(C.llama_vocab_n_tokens(m.vocab))
+}
 
-// BOS, EOS and EOT return the special tokens (-1 when the model has none).
-func (m *Model) BOS() int32 { return int32(C.llama_vocab_bos(m.vocab)) }
+// BOS returns the beginning-of-sequence token (-1 if none).
+func (m *Model) BOS() int32 {
+	if m.closed() {
+		return -1
+	}
+	return int32(C.llama_vocab_bos(m.vocab))
+}
 
 // EOS returns the end-of-sequence token (-1 if none).
-func (m *Model) EOS() int32 { return int32(C.llama_vocab_eos(m.vocab)) }
+func (m *Model) EOS() int32 {
+	if m.closed() {
+		return -1
+	}
+	return int32(C.llama_vocab_eos(m.vocab))
+}
 
 // EOT returns the end-of-turn token (-1 if none).
-func (m *Model) EOT() int32 { return int32(C.llama_vocab_eot(m.vocab)) }
+func (m *Model) EOT() int32 {
+	if m.closed() {
+		return -1
+	}
+	return int32(C.llama_vocab_eot(m.vocab))
+}
 
 // IsEOG reports whether tok ends generation (EOS, EOT and similar).
-func (m *Model) IsEOG(tok int32) bool { return bool(C.llama_vocab_is_eog(m.vocab, C.llama_token(tok))) }
+func (m *Model) IsEOG(tok int32) bool {
+	return !m.closed() && bool(C.llama_vocab_is_eog(m.vocab, C.llama_token(tok)))
+}
 
 // AddBOS reports whether the vocabulary wants BOS prepended when adding special tokens.
-func (m *Model) AddBOS() bool { return bool(C.llama_vocab_get_add_bos(m.vocab)) }
+func (m *Model) AddBOS() bool { return !m.closed() && bool(C.llama_vocab_get_add_bos(m.vocab)) }
 
 // ValidToken reports whether tok is a token id of this vocabulary.
 func (m *Model) ValidToken(tok int32) bool { return tok >= 0 && int(tok) < m.NVocab() }
@@ -156,6 +216,9 @@ func (m *Model) ValidToken(tok int32) bool { return tok >= 0 && int(tok) < m.NVo
 // Tokenize converts text to tokens. addSpecial adds BOS/EOS as the vocabulary prescribes;
 // parseSpecial lets special-token text (e.g. "<|im_start|>") map to the special token.
 func (m *Model) Tokenize(text string, addSpecial, parseSpecial bool) ([]int32, error) {
+	if m.closed() {
+		return nil, errorf("tokenize", ErrClosed, "model is closed")
+	}
 	if len(text) > 1<<30 {
 		return nil, errorf("tokenize", nil, "text of %d bytes is too long", len(text))
 	}
@@ -181,6 +244,9 @@ func (m *Model) Tokenize(text string, addSpecial, parseSpecial bool) ([]int32, e
 // TokenToPiece appends the text of tok to buf. special renders special tokens as their text
 // (otherwise they render as nothing).
 func (m *Model) TokenToPiece(buf []byte, tok int32, special bool) ([]byte, error) {
+	if m.closed() {
+		return buf, errorf("token to piece", ErrClosed, "model is closed")
+	}
 	if !m.ValidToken(tok) {
 		return buf, errorf("token to piece", nil, "token %d outside the vocabulary [0, %d)", tok, m.NVocab())
 	}
@@ -204,6 +270,9 @@ func (m *Model) TokenToPiece(buf []byte, tok int32, special bool) ([]byte, error
 // Detokenize converts tokens back to text. removeSpecial drops a leading BOS / trailing EOS
 // where the vocabulary adds them; unparseSpecial renders special tokens as text.
 func (m *Model) Detokenize(toks []int32, removeSpecial, unparseSpecial bool) (string, error) {
+	if m.closed() {
+		return "", errorf("detokenize", ErrClosed, "model is closed")
+	}
 	for _, t := range toks {
 		if !m.ValidToken(t) {
 			return "", errorf("detokenize", nil, "token %d outside the vocabulary [0, %d)", t, m.NVocab())

@@ -255,6 +255,6 @@ func (s *Sampler) GrammarAllows(tok int32) (bool, error) {
 	case 1:
 		return true, nil
 	default:
-		return false, fmt.Errorf("grammar check: %w", cError("grammar check", cerr, nil, mark))
+		return false, cError("grammar check", cerr, nil, mark)
 	}
 }

@@ -146,12 +146,12 @@ func FuzzParseDoND(f *testing.F) {
 	})
 }
 
-// TestDoNDTestFile parses all 1,052 dialogues of the Deal or No Deal test split (shared data,
-// skipped when absent) and checks every agreed split is one of the enumerated splits.
+// TestDoNDTestFile parses all 1,052 dialogues of the Deal or No Deal test split
+// (testdata/README.md) and checks every agreed split is one of the enumerated splits.
 func TestDoNDTestFile(t *testing.T) {
-	f, err := os.Open("../../../shared/data/dond/deal_no_deal_test.txt")
+	f, err := os.Open("testdata/deal_no_deal_test.txt")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)

@@ -14,7 +14,7 @@ import (
 var DoNDItems = []string{"book", "hat", "ball"}
 
 // ErrDoND reports a malformed dialogue line.
-var ErrDoND = errors.New("malformed Deal or No Deal line")
+var ErrDoND = errors.New("alloc: malformed Deal or No Deal line")
 
 // Dialogue is one line of the Deal or No Deal data (Lewis et al. 2017).
 type Dialogue struct {

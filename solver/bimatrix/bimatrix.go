@@ -367,12 +367,3 @@ func sortEquilibria(es []Equilibrium) {
 		es[k] = items[k].e
 	}
 }
-
-func cmpVec(a, b []*big.Rat) int {
-	for i := range a {
-		if c := a[i].Cmp(b[i]); c != 0 {
-			return c
-		}
-	}
-	return 0
-}

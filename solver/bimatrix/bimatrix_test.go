@@ -7,7 +7,6 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -123,6 +122,11 @@ func formatGame(A, B [][]*big.Rat) string {
 	return b.String()
 }
 
+// cmpVec compares two strategies lexicographically.
+func cmpVec(a, b []*big.Rat) int {
+	return slices.CompareFunc(a, b, (*big.Rat).Cmp)
+}
+
 // compareLrs checks Enumerate's set against lrsnash's on (A, B).
 func compareLrs(t *testing.T, name string, A, B [][]*big.Rat) {
 	t.Helper()
@@ -180,15 +184,8 @@ func compareLrs(t *testing.T, name string, A, B [][]*big.Rat) {
 	}
 }
 
-func needLrs(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("lrsnash"); err != nil {
-		t.Skip("lrsnash not installed (apt-get install lrslib): skipping the cross-check against lrsnash")
-	}
-}
-
 func TestEnumerateVsLrsnashRandom(t *testing.T) {
-	needLrs(t)
+	lrsnash.Require(t)
 	r := rand.New(rand.NewPCG(1, 2))
 	count := 0
 	for _, hi := range []int64{1, 2, 3, 9, 99} {
@@ -243,7 +240,7 @@ func TestEnumerateKnown(t *testing.T) {
 }
 
 func TestEnumerateKnownVsLrsnash(t *testing.T) {
-	needLrs(t)
+	lrsnash.Require(t)
 	for _, tc := range knownGames {
 		compareLrs(t, tc.name, tc.A, tc.B)
 	}
@@ -327,7 +324,7 @@ func TestEnumerateGambitGames(t *testing.T) {
 		file string
 		want int
 	}{
-		{"testdata/dcg_vonstengel1999_6x6_game_with_75_eq.nfg", 75},
+		{"../testdata/gambit/dcg_vonstengel1999_6x6_game_with_75_eq.nfg", 75},
 	}
 	for _, tc := range tests {
 		A, B := readNFGBimatrix(t, tc.file)
@@ -343,9 +340,10 @@ func TestEnumerateGambitGames(t *testing.T) {
 				t.Errorf("%s: %s: %v", tc.file, key(e.X, e.Y), err)
 			}
 		}
-		if _, err := exec.LookPath("lrsnash"); err == nil {
+		t.Run("lrsnash", func(t *testing.T) {
+			lrsnash.Require(t)
 			compareLrs(t, tc.file, A, B)
-		}
+		})
 	}
 }
 
@@ -374,7 +372,7 @@ func TestEnumerateTooLarge(t *testing.T) {
 // rows and columns, coordination games (2ⁿ−1 equilibria), zero-sum and identical-interest games,
 // and games with one player indifferent everywhere.
 func TestEnumerateVsLrsnashStructured(t *testing.T) {
-	needLrs(t)
+	lrsnash.Require(t)
 	r := rand.New(rand.NewPCG(15, 16))
 	clone := func(M [][]*big.Rat) [][]*big.Rat {
 		out := make([][]*big.Rat, len(M))

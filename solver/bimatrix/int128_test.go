@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/nashd/nashd/solver/bimatrix/lrsnash"
 )
 
 func randBig(r *rand.Rand, bitsMax int) *big.Int {
@@ -37,6 +39,19 @@ func toI128(t *testing.T, z *big.Int) i128 {
 	return a
 }
 
+// bigOf256 returns the value of the two's-complement 256-bit u.
+func bigOf256(u u256) *big.Int {
+	z := new(big.Int)
+	for w := 3; w >= 0; w-- {
+		z.Lsh(z, 64)
+		z.Or(z, new(big.Int).SetUint64(u[w]))
+	}
+	if int64(u[3]) < 0 {
+		z.Sub(z, new(big.Int).Lsh(big.NewInt(1), 256))
+	}
+	return z
+}
+
 // TestInt128Arithmetic checks products and the exact division against math/big.
 func TestInt128Arithmetic(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
@@ -54,24 +69,10 @@ func TestInt128Arithmetic(t *testing.T) {
 				d.Rsh(d, uint(d.BitLen()-126))
 			}
 		}
-		// Make p·a − f·b divisible by d: replace a by a·d when f·b is too.
 		want := new(big.Int).Mul(p, a)
 		want.Sub(want, new(big.Int).Mul(f, b))
-		if got := mul(toI128(t, p), toI128(t, a)).sub(mul(toI128(t, f), toI128(t, b))); true {
-			// compare the 256-bit difference
-			m := new(big.Int).Abs(want)
-			u := got
-			if want.Sign() < 0 {
-				u = u.negate()
-			}
-			back := new(big.Int)
-			for w := 3; w >= 0; w-- {
-				back.Lsh(back, 64)
-				back.Or(back, new(big.Int).SetUint64(u[w]))
-			}
-			if back.Cmp(m) != 0 {
-				t.Fatalf("p·a−f·b = %v, want %v (p=%v a=%v f=%v b=%v)", back, m, p, a, f, b)
-			}
+		if got := bigOf256(mul(toI128(t, p), toI128(t, a)).sub(mul(toI128(t, f), toI128(t, b)))); got.Cmp(want) != 0 {
+			t.Fatalf("p·a−f·b = %v, want %v (p=%v a=%v f=%v b=%v)", got, want, p, a, f, b)
 		}
 		if p.BitLen() < 62 {
 			var acc u256
@@ -79,23 +80,13 @@ func TestInt128Arithmetic(t *testing.T) {
 			acc.addMulSmall(toI128(t, p), toI128(t, b))
 			want := new(big.Int).Add(a, b)
 			want.Mul(want, p)
-			m := new(big.Int).Abs(want)
-			u := acc
-			if want.Sign() < 0 {
-				u = u.negate()
-			}
-			back := new(big.Int)
-			for w := 3; w >= 0; w-- {
-				back.Lsh(back, 64)
-				back.Or(back, new(big.Int).SetUint64(u[w]))
-			}
-			if back.Cmp(m) != 0 {
-				t.Fatalf("addMulSmall: p·(a+b) = %v, want %v", back, m)
+			if got := bigOf256(acc); got.Cmp(want) != 0 {
+				t.Fatalf("addMulSmall: p·(a+b) = %v, want %v", got, want)
 			}
 		}
 		q := randBig(r, 1+r.IntN(126))
 		n := new(big.Int).Mul(q, d)
-		// n = 1·n − 0·0 through bareiss when n fits the operand range, else via quo256 directly.
+		// n = q·d: the exact division gives q back (quo256; quo128 too when n fits 128 bits).
 		dv := newDivisor(toI128(t, d))
 		var u u256
 		m := new(big.Int).Abs(n)
@@ -157,7 +148,7 @@ func TestTab128MatchesBig(t *testing.T) {
 }
 
 func TestEnumerateHugePayoffsVsLrsnash(t *testing.T) {
-	needLrs(t)
+	lrsnash.Require(t)
 	r := rand.New(rand.NewPCG(9, 10))
 	for i := range 6 {
 		n := 3 + i

@@ -10,7 +10,7 @@ import (
 const MaxSplits = 1 << 20
 
 // ErrAllocation reports a malformed allocation game.
-var ErrAllocation = errors.New("invalid allocation game")
+var ErrAllocation = errors.New("game: invalid allocation game")
 
 // Allocation is a division problem: Counts[j] indivisible units of item type j are split
 // among the players; player i values one unit of item j at Values[i][j] (private values, linear

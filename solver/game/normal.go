@@ -11,7 +11,7 @@ import (
 const MaxProfiles = 1 << 22
 
 // ErrShape reports inconsistent dimensions in a game definition.
-var ErrShape = errors.New("inconsistent game shape")
+var ErrShape = errors.New("game: inconsistent game shape")
 
 // Normal is a finite n-player normal-form game with exact payoffs. Pure profiles are indexed in
 // Gambit's order: player 1's strategy changes fastest, so profile (s_1,…,s_n) has index

@@ -19,7 +19,7 @@ const (
 )
 
 // ErrSyntax reports a malformed number.
-var ErrSyntax = errors.New("invalid number")
+var ErrSyntax = errors.New("game: invalid number")
 
 // ParseRat parses an exact rational: an integer ("-3"), a decimal with an optional exponent
 // ("2.5", ".5", "1e-3", "1.25E2") or a fraction of two integers ("1/3", "-7/2"). Unlike

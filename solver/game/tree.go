@@ -13,7 +13,7 @@ const Chance = -1
 const MaxTreeNodes = 1 << 20
 
 // ErrTree reports a malformed game tree.
-var ErrTree = errors.New("invalid game tree")
+var ErrTree = errors.New("game: invalid game tree")
 
 // Node is a node of a perfect-information game tree. A node with no children is terminal and
 // has Payoffs (one per player); otherwise it is a decision node of player Player (an index into

@@ -20,7 +20,7 @@ import (
 )
 
 // ErrInvalid is wrapped by every error about a malformed game file.
-var ErrInvalid = errors.New("invalid game file")
+var ErrInvalid = errors.New("gamefile: invalid game file")
 
 // Error locates a problem in a game file. Line is 0 when it could not be determined.
 type Error struct {

@@ -235,7 +235,6 @@ func FuzzParseJSON(f *testing.F) {
 		if g.Kind() == 0 {
 			t.Fatal("game without a kind")
 		}
-		_ = bytes.MinRead
 	})
 }
 
@@ -243,7 +242,10 @@ func FuzzParseJSON(f *testing.F) {
 // them back unchanged.
 func TestEncodeRoundTrip(t *testing.T) {
 	files := seedFiles(t)
-	nfgs, _ := filepath.Glob("../../../shared/data/gambit-games/*.nfg")
+	nfgs, err := filepath.Glob("../testdata/gambit/*.nfg")
+	if err != nil || len(nfgs) == 0 {
+		t.Fatalf("no .nfg files under ../testdata/gambit (%v)", err)
+	}
 	files = append(files, nfgs...)
 	files = append(files, "../testdata/chance.toml")
 	for _, f := range files {

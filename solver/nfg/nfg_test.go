@@ -12,13 +12,14 @@ import (
 	"github.com/nashd/nashd/solver/game"
 )
 
-// gambitDir is the Gambit project's suite of .nfg files (see /work/shared/data/README.md).
-const gambitDir = "../../../shared/data/gambit-games"
+// gambitDir is the Gambit project's suite of .nfg files (see its README.md).
+const gambitDir = "../testdata/gambit"
 
 func gambitFiles(t testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join(gambitDir, "*.nfg"))
-	if len(files) == 0 {
-		t.Skipf("no .nfg files under %s", gambitDir)
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(gambitDir, "*.nfg"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .nfg files under %s (%v)", gambitDir, err)
 	}
 	return files
 }
@@ -68,7 +69,7 @@ func TestReadKnownFiles(t *testing.T) {
 	for _, tt := range tests {
 		data, err := os.ReadFile(filepath.Join(gambitDir, tt.file))
 		if err != nil {
-			t.Skip(err)
+			t.Fatal(err)
 		}
 		g, err := Read(tt.file, data)
 		if err != nil {
@@ -198,11 +199,12 @@ func TestWriteLRS(t *testing.T) {
 }
 
 func FuzzReadNFG(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(gambitDir, "*.nfg"))
-	for _, file := range files {
-		if data, err := os.ReadFile(file); err == nil {
-			f.Add(data)
+	for _, file := range gambitFiles(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	f.Add([]byte(`NFG 1 R "t" { "a" "b" } { 2 2 } 1 2 3 4 5 6 7 8`))
 	f.Add([]byte(`NFG 1 R "t" { "a\"" } { { "x" "y" } } "" { { "o" 1/2 } } 1 0`))

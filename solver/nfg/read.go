@@ -11,7 +11,7 @@ import (
 )
 
 // ErrFormat is wrapped by every error about malformed input.
-var ErrFormat = errors.New("malformed .nfg")
+var ErrFormat = errors.New("nfg: malformed .nfg")
 
 // Error locates a problem in a file.
 type Error struct {

@@ -11,10 +11,10 @@ import (
 )
 
 // ErrNotConstantSum is returned by [ZeroSum] for games whose payoffs do not sum to a constant.
-var ErrNotConstantSum = errors.New("not a two-player constant-sum game")
+var ErrNotConstantSum = errors.New("strategic: not a two-player constant-sum game")
 
 // ErrTooLarge is returned when a game is too large for an exact LP method.
-var ErrTooLarge = errors.New("game too large for this method")
+var ErrTooLarge = errors.New("strategic: game too large for this method")
 
 // MaxLPVariables bounds the size of the exact linear programs built here.
 const MaxLPVariables = 5000

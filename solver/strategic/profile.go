@@ -11,7 +11,7 @@ import (
 )
 
 // ErrProfile reports a malformed strategy profile.
-var ErrProfile = errors.New("invalid strategy profile")
+var ErrProfile = errors.New("strategic: invalid strategy profile")
 
 // Profile is a mixed-strategy profile: Profile[i][s] is the probability that player i plays
 // strategy s.

@@ -12,7 +12,8 @@ import (
 	"github.com/nashd/nashd/solver/nfg"
 )
 
-const gambitDir = "../../../shared/data/gambit-games"
+// gambitDir is the Gambit project's suite of .nfg files (see its README.md).
+const gambitDir = "../testdata/gambit"
 
 // bimatrix builds a game from integer matrices.
 func bimatrix(t testing.TB, A, B [][]int64) *game.Normal {
@@ -72,7 +73,7 @@ func loadNFG(t testing.TB, name string) *game.Normal {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(gambitDir, name))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	g, err := nfg.Read(name, data)
 	if err != nil {

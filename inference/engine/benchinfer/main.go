@@ -1,8 +1,12 @@
 // Command benchinfer measures nashd's engine against a minimal C reference loop over the same
-// libllama (see inference/llama/refloop.c), on the same model, threads and prompts, with the
-// runs interleaved so both see the same machine load. It also measures the memory-bandwidth
-// bound of generation and the cost of grammar-constrained sampling. scripts/bench-inference.sh
-// runs it; the last two lines are generation_ratio=X and prompt_ratio=Y (engine ÷ reference).
+// libllama (package llamabench, inference/llamabench/refloop.c), on the same model and threads.
+// Both decode exactly the same prompt token ids (no BOS, no cached prefix: checked every run)
+// and generate greedily; each repetition runs the two back to back, alternating which goes
+// first, so both see the same machine load, and the engine ÷ reference ratio of each pair is
+// reported as a median with its spread (min–max) over the pairs. It also measures the
+// memory-bandwidth bound of generation and the cost of grammar-constrained sampling.
+// scripts/bench-inference.sh runs it; the last two lines are
+// "generation_ratio=X min=A max=B pairs=N" and the same for prompt_ratio.
 package main
 
 import (
@@ -13,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +25,7 @@ import (
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
 	"github.com/nashd/nashd/inference/llama"
+	"github.com/nashd/nashd/inference/llamabench"
 )
 
 const filler = "In a repeated prisoner's dilemma the row player compares the payoff of cooperation " +
@@ -34,7 +40,7 @@ move ::= "\"" ("cooperate" | "defect" | "swerve" | "straight" | [A-Z] [a-z]{1,6}
 func main() {
 	model := flag.String("m", "", "model file")
 	threads := flag.Int("threads", engine.PhysicalCores(), "threads (prompt and generation)")
-	reps := flag.Int("reps", 5, "interleaved repetitions")
+	reps := flag.Int("reps", 7, "interleaved repetitions (engine/reference pairs)")
 	nGen := flag.Int("gen", 64, "tokens to generate")
 	nPrompt := flag.Int("prompt", 128, "prompt tokens")
 	nCtx := flag.Int("ctx", 1024, "context size")
@@ -70,27 +76,39 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// prompts returns n prompts of exactly nTok tokens (with BOS), distinct from their first
-// word on so the engine's prefix cache cannot help.
-func prompts(e *engine.Engine, n, nTok int) ([]string, error) {
-	words := strings.Fields(strings.Repeat(filler, 1+nTok/20))
-	var out []string
+// benchPrompt is a prompt as text (for the engine) and as the token ids it tokenizes to
+// without BOS (for the reference loop).
+type benchPrompt struct {
+	text string
+	toks []int32
+}
+
+// prompts returns n prompts of nTok tokens (without BOS; nTok-1 where no cut of the filler
+// text gives exactly nTok), distinct from their first token on so the engine's prefix cache
+// cannot help: both the engine and the reference decode every prompt token.
+func prompts(e *engine.Engine, n, nTok int) ([]benchPrompt, error) {
+	text := strings.Repeat(filler, 1+nTok/20)
+	var out []benchPrompt
 	for i := range n {
-		head := fmt.Sprintf("%c%d.", 'A'+i%26, i+1) // a distinct first token
-		lo, hi := 0, len(words)
-		for lo < hi { // the most words whose prompt has at most nTok tokens
-			mid := (lo + hi + 1) / 2
-			toks, err := e.Tokenize(head+" "+strings.Join(words[:mid], " "), true)
+		head := fmt.Sprintf("%c%d. ", 'A'+i%26, i+1) // a distinct first token
+		var best benchPrompt
+		lo, hi := 0, len(text)
+		for lo <= hi { // the longest cut of text whose prompt has at most nTok tokens
+			mid := (lo + hi) / 2
+			toks, err := e.Tokenize(head+text[:mid], false)
 			if err != nil {
 				return nil, err
 			}
 			if len(toks) <= nTok {
-				lo = mid
+				best, lo = benchPrompt{head + text[:mid], toks}, mid+1
 			} else {
 				hi = mid - 1
 			}
 		}
-		out = append(out, head+" "+strings.Join(words[:lo], " "))
+		if len(best.toks) == 0 {
+			return nil, fmt.Errorf("no prompt of at most %d tokens", nTok)
+		}
+		out = append(out, best)
 	}
 	return out, nil
 }
@@ -98,7 +116,7 @@ func prompts(e *engine.Engine, n, nTok int) ([]string, error) {
 type sample struct{ promptTPS, genTPS, genMSPerTok float64 }
 
 func engineRun(e *engine.Engine, prompt string, nGen int, g string) (sample, inference.Result, error) {
-	res, err := e.Generate(context.Background(), inference.Request{Prompt: prompt, MaxTokens: nGen, AddSpecial: true, Grammar: g}, nil)
+	res, err := e.Generate(context.Background(), inference.Request{Prompt: prompt, MaxTokens: nGen, Grammar: g}, nil)
 	if err != nil {
 		return sample{}, res, err
 	}
@@ -106,12 +124,22 @@ func engineRun(e *engine.Engine, prompt string, nGen int, g string) (sample, inf
 	return sample{t.PromptPerSecond, t.PredictedPerSecond, t.PredictedMS / float64(t.PredictedN)}, res, nil
 }
 
-func refRun(model, prompt string, nGen, threads, nCtx int) (sample, llama.RefResult, error) {
-	r, err := llama.ReferenceRun(model, prompt, nGen, threads, nCtx)
+func refRun(model string, prompt []int32, nGen, threads, nCtx int) (sample, llamabench.Result, error) {
+	r, err := llamabench.ReferenceRun(model, prompt, nGen, threads, nCtx)
 	if err != nil {
 		return sample{}, r, err
 	}
 	return sample{float64(r.PromptN) / r.PromptMS * 1000, float64(r.GenN) / r.GenMS * 1000, r.GenMS / float64(r.GenN)}, r, nil
+}
+
+// spread is a median with the range it was taken over.
+type spread struct{ median, min, max float64 }
+
+func spreadOf(xs []float64) spread {
+	if len(xs) == 0 {
+		return spread{}
+	}
+	return spread{median(xs), slices.Min(xs), slices.Max(xs)}
 }
 
 func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) error {
@@ -132,30 +160,33 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 		return err
 	}
 	// Warm-up (page cache, thread pool): one of each, not counted.
-	if _, _, err := engineRun(e, ps[0], 4, ""); err != nil {
+	if _, _, err := engineRun(e, ps[0].text, 4, ""); err != nil {
 		return err
 	}
-	if _, _, err := refRun(model, ps[0], 4, threads, nCtx); err != nil {
+	if _, _, err := refRun(model, ps[0].toks, 4, threads, nCtx); err != nil {
 		return err
 	}
 	var eng, ref []sample
+	same := 0 // pairs that generated the same tokens
 	for i := 1; i <= reps; i++ {
+		var er inference.Result
+		var rr llamabench.Result
 		doEngine := func() error {
-			s, res, err := engineRun(e, ps[i], nGen, "")
+			s, res, err := engineRun(e, ps[i].text, nGen, "")
 			if err != nil {
 				return err
 			}
-			eng = append(eng, s)
-			fmt.Printf("  rep %d engine:    prompt %3d tok %7.1f tok/s   generation %3d tok %6.2f tok/s (cache_n %d)\n",
-				i, res.Timings.PromptN, s.promptTPS, res.Timings.PredictedN, s.genTPS, res.Timings.CacheN)
+			eng, er = append(eng, s), res
+			fmt.Printf("  rep %d engine:    prompt %3d tok %7.1f tok/s   generation %3d tok %6.2f tok/s\n",
+				i, res.Timings.PromptN, s.promptTPS, res.Timings.PredictedN, s.genTPS)
 			return nil
 		}
 		doRef := func() error {
-			s, r, err := refRun(model, ps[i], nGen, threads, nCtx)
+			s, r, err := refRun(model, ps[i].toks, nGen, threads, nCtx)
 			if err != nil {
 				return err
 			}
-			ref = append(ref, s)
+			ref, rr = append(ref, s), r
 			fmt.Printf("  rep %d reference: prompt %3d tok %7.1f tok/s   generation %3d tok %6.2f tok/s\n", i, r.PromptN, s.promptTPS, r.GenN, s.genTPS)
 			return nil
 		}
@@ -169,7 +200,17 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 		if err := second(); err != nil {
 			return err
 		}
+		// Same work or no comparison: every prompt token decoded by both, none from a cache.
+		if n := len(ps[i].toks); er.Timings.PromptN != n || er.Timings.CacheN != 0 || er.PromptTokens != n || rr.PromptN != n {
+			return fmt.Errorf("rep %d: the engine decoded %d of %d prompt tokens (cache_n %d), the reference %d, of the %d given: not the same work",
+				i, er.Timings.PromptN, er.PromptTokens, er.Timings.CacheN, rr.PromptN, n)
+		}
+		if slices.Equal(er.Tokens, rr.Tokens) {
+			same++
+		}
 	}
+	fmt.Printf("prompts: %d tokens each (the same token ids for both, no BOS, none cached); generated tokens identical in %d of %d pairs\n",
+		len(ps[1].toks), same, reps)
 	pick := func(xs []sample, f func(sample) float64) []float64 {
 		var out []float64
 		for _, x := range xs {
@@ -177,34 +218,36 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 		}
 		return out
 	}
-	ePrompt, rPrompt := median(pick(eng, func(s sample) float64 { return s.promptTPS })), median(pick(ref, func(s sample) float64 { return s.promptTPS }))
-	eGen, rGen := median(pick(eng, func(s sample) float64 { return s.genTPS })), median(pick(ref, func(s sample) float64 { return s.genTPS }))
-	fmt.Printf("median prompt tok/s: engine %.1f reference %.1f\n", ePrompt, rPrompt)
-	fmt.Printf("median generation tok/s: engine %.2f reference %.2f\n", eGen, rGen)
-	// Each repetition ran the two back to back, so they saw the same machine load; the median
-	// of the per-repetition ratios is robust to load that changes between repetitions.
+	promptTPS := func(s sample) float64 { return s.promptTPS }
+	genTPS := func(s sample) float64 { return s.genTPS }
+	eGen := median(pick(eng, genTPS))
+	fmt.Printf("median prompt tok/s: engine %.1f reference %.1f\n", median(pick(eng, promptTPS)), median(pick(ref, promptTPS)))
+	fmt.Printf("median generation tok/s: engine %.2f reference %.2f\n", eGen, median(pick(ref, genTPS)))
+	fmt.Printf("best of %d: prompt engine %.1f reference %.1f tok/s; generation engine %.2f reference %.2f tok/s\n", reps,
+		slices.Max(pick(eng, promptTPS)), slices.Max(pick(ref, promptTPS)), slices.Max(pick(eng, genTPS)), slices.Max(pick(ref, genTPS)))
+	// Each pair ran back to back, so both saw the same machine load; the median of the
+	// per-pair ratios is robust to load that changes between pairs, and their range shows how
+	// far one pair can be off.
 	var genRatios, promptRatios []float64
 	for i := range eng {
 		genRatios = append(genRatios, eng[i].genTPS/ref[i].genTPS)
 		promptRatios = append(promptRatios, eng[i].promptTPS/ref[i].promptTPS)
 	}
-	best := func(xs []sample, f func(sample) float64) float64 {
-		b := 0.0
-		for _, x := range xs {
-			b = max(b, f(x))
-		}
-		return b
-	}
-	fmt.Printf("best of %d: prompt engine %.1f reference %.1f tok/s; generation engine %.2f reference %.2f tok/s\n", reps,
-		best(eng, func(s sample) float64 { return s.promptTPS }), best(ref, func(s sample) float64 { return s.promptTPS }),
-		best(eng, func(s sample) float64 { return s.genTPS }), best(ref, func(s sample) float64 { return s.genTPS }))
+	fmt.Printf("per-pair ratios (engine ÷ reference), in run order: generation %.3f, prompt %.3f\n", genRatios, promptRatios)
 
 	// Memory-bandwidth bound: every weight is read once per generated token.
-	bw1 := llama.ReadBandwidth(512<<20, 1, 5)
-	bwN := llama.ReadBandwidth(512<<20, max(threads, engine.PhysicalCores()), 5)
+	nAll := max(threads, engine.PhysicalCores())
+	bw1, err := llamabench.ReadBandwidth(512<<20, 1, 5)
+	if err != nil {
+		return err
+	}
+	bwN, err := llamabench.ReadBandwidth(512<<20, nAll, 5)
+	if err != nil {
+		return err
+	}
 	limit := bwN / float64(info.SizeBytes)
 	limit1 := bw1 / float64(info.SizeBytes)
-	fmt.Printf("read bandwidth (C loop, best of 5 over 512 MiB): %.1f GB/s with 1 thread, %.1f GB/s with %d\n", bw1/1e9, bwN/1e9, max(threads, engine.PhysicalCores()))
+	fmt.Printf("read bandwidth (C loop, best of 5 over 512 MiB): %.1f GB/s with 1 thread, %.1f GB/s with %d\n", bw1/1e9, bwN/1e9, nAll)
 	fmt.Printf("bandwidth limit: %.1f MB read per token -> %.1f tok/s (1 thread's bandwidth), %.1f tok/s (all cores'); engine generation %.2f tok/s = %.0f%% / %.0f%% of them\n",
 		float64(info.SizeBytes)/1e6, limit1, limit, eGen, 100*eGen/limit1, 100*eGen/limit)
 
@@ -212,11 +255,11 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 	// and for the same number of tokens (the grammar may finish early).
 	var gRatios, gCons, gFree []float64
 	for i := 1; i <= reps; i++ {
-		s2, res, err := engineRun(e, ps[i], nGen, grammar)
+		s2, res, err := engineRun(e, ps[i].text, nGen, grammar)
 		if err != nil {
 			return err
 		}
-		s1, _, err := engineRun(e, ps[i], max(2, res.Timings.PredictedN), "")
+		s1, _, err := engineRun(e, ps[i].text, max(2, res.Timings.PredictedN), "")
 		if err != nil {
 			return err
 		}
@@ -224,9 +267,10 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 		gRatios = append(gRatios, s2.genMSPerTok/s1.genMSPerTok)
 		fmt.Printf("  rep %d grammar: %.2f ms/token (%d tokens: %.40q...), unconstrained %.2f ms/token\n", i, s2.genMSPerTok, res.Timings.PredictedN, res.Text, s1.genMSPerTok)
 	}
-	fmt.Printf("grammar_ratio=%.3f (constrained ÷ unconstrained time per token, median of adjacent pairs; medians %.2f vs %.2f ms)\n",
-		median(gRatios), median(gCons), median(gFree))
-	if err := naiveGrammar(model, ps[1], nGen, threads, nCtx, min(reps, 3)); err != nil {
+	gs := spreadOf(gRatios)
+	fmt.Printf("grammar_ratio=%.3f min=%.3f max=%.3f (constrained ÷ unconstrained time per token, median of adjacent pairs; medians %.2f vs %.2f ms)\n",
+		gs.median, gs.min, gs.max, median(gCons), median(gFree))
+	if err := naiveGrammar(model, ps[1].text, nGen, threads, nCtx, min(reps, 3)); err != nil {
 		return err
 	}
 
@@ -235,8 +279,13 @@ func run(model string, threads, reps, nGen, nPrompt, nCtx int, sweep string) err
 			return err
 		}
 	}
-	fmt.Printf("generation_ratio=%.3f\n", median(genRatios))
-	fmt.Printf("prompt_ratio=%.3f\n", median(promptRatios))
+	for _, r := range []struct {
+		name string
+		xs   []float64
+	}{{"generation_ratio", genRatios}, {"prompt_ratio", promptRatios}} {
+		sp := spreadOf(r.xs)
+		fmt.Printf("%s=%.3f min=%.3f max=%.3f pairs=%d\n", r.name, sp.median, sp.min, sp.max, len(r.xs))
+	}
 	return nil
 }
 
@@ -260,7 +309,7 @@ func sweepThreads(model string, reps, nGen, nPrompt, nCtx int, sweep string) err
 		}
 		var pr, gr []float64
 		for i := 1; i < len(ps); i++ {
-			s, _, err := engineRun(te, ps[i], max(8, nGen/2), "")
+			s, _, err := engineRun(te, ps[i].text, max(8, nGen/2), "")
 			if err != nil {
 				te.Close()
 				return err

@@ -1,6 +1,7 @@
 // Package lrsnash runs lrsnash (lrslib, D. Avis; Debian package lrslib), the reference
 // implementation of extreme-equilibrium enumeration for bimatrix games, and parses its output.
-// nashd uses it as an independent oracle in tests and benchmarks.
+// nashd uses it as an independent oracle in tests and benchmarks; tests get it through
+// [Require], which fails when lrsnash is missing (unless NASHD_SKIP_ORACLE=1).
 //
 // Input ([WriteGame]): "m n", a blank line, the m rows of A, a blank line, the m rows of B.
 // Output ([Parse]): groups of one or more lines "2 y_1 … y_n u" (a column strategy and the row

@@ -1,0 +1,146 @@
+package api
+
+import (
+	"time"
+
+	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/reasoning/pricing"
+)
+
+// StatusResponse is the body of GET /v1/status.
+type StatusResponse struct {
+	Version  string       `json:"version"`
+	PID      int          `json:"pid"`
+	Uptime   float64      `json:"uptime_s"`
+	Model    ModelStatus  `json:"model"`
+	Config   ConfigStatus `json:"config"`
+	Pricing  string       `json:"pricing_version"`
+	Games    []string     `json:"games"`
+	Reasoner []string     `json:"reasoning_modes"`
+	// Reasoning describes GTAlign reasoning: its defaults, the game and the learned lengths.
+	Reasoning *ReasoningStatus `json:"reasoning,omitempty"`
+}
+
+// ReasoningStatus is GTAlign reasoning's part of GET /v1/status.
+type ReasoningStatus struct {
+	// Mode is the reasoning mode of a chat completion that names none ("none" or "gtalign").
+	Mode      string `json:"mode"`
+	Rule      string `json:"rule"`
+	Policy    string `json:"policy"`
+	AnalyzeBy string `json:"analyze_by"`
+	// Game is the game file's version ("gtalign.toml@VERSION"), Strategies its strategies.
+	Game       string   `json:"game_version"`
+	Strategies []string `json:"strategies"`
+	// Pricing is the plan the next request would apply: the expected length and cost of each
+	// strategy, learned or configured. Problem says why requests fail until a config file is
+	// fixed (pricing.toml lacks a strategy of the game).
+	Pricing *pricing.Plan `json:"pricing_plan,omitempty"`
+	Problem string        `json:"problem,omitempty"`
+	// Learned is the running average response length (tokens) and count per strategy,
+	// persisted in LengthsFile across restarts; LengthsError is its last load or save error.
+	Learned      map[string]pricing.LengthStat `json:"learned_lengths"`
+	LengthsFile  string                        `json:"lengths_file"`
+	LengthsError string                        `json:"lengths_error,omitempty"`
+}
+
+// ModelStatus is the model manager's state: what serves, what loads, the queue.
+type ModelStatus struct {
+	// State is "none" (no model configured), "loading" (no model serving yet), "ready",
+	// or "failed" (no model serving; see Error).
+	State   string        `json:"state"`
+	Serving *ServingModel `json:"serving,omitempty"`
+	Loading *LoadingModel `json:"loading,omitempty"`
+	// Error is the last load failure (the previous model, if any, keeps serving).
+	Error      string   `json:"error,omitempty"`
+	ErrorModel string   `json:"error_model,omitempty"`
+	Draining   []string `json:"draining,omitempty"` // replaced models still finishing requests
+	Swaps      uint64   `json:"swaps"`
+	LoadFailed uint64   `json:"load_failed"`
+	InFlight   int      `json:"in_flight"` // admitted requests (running + queued)
+	Running    int      `json:"running"`
+	Queued     int      `json:"queued"`
+	Slots      int      `json:"slots"`
+	QueueSize  int      `json:"queue_size"`
+}
+
+// ServingModel describes the model that serves requests.
+type ServingModel struct {
+	Name       string              `json:"name"`
+	Info       inference.ModelInfo `json:"info"`
+	Loaded     time.Time           `json:"loaded"`
+	LoadMS     float64             `json:"load_ms"`
+	TestModel  bool                `json:"test_model,omitempty"` // the built-in random-weight model
+	Warning    string              `json:"warning,omitempty"`
+	ConfigPath string              `json:"config_path"`
+}
+
+// LoadingModel describes a load in progress.
+type LoadingModel struct {
+	Name     string    `json:"name"`
+	Path     string    `json:"path"`
+	Progress float32   `json:"progress"` // in [0, 1]
+	Since    time.Time `json:"since"`
+}
+
+// ConfigStatus reports the config in force and the last reload's errors.
+type ConfigStatus struct {
+	Dir        string                 `json:"dir"`
+	Generation uint64                 `json:"generation"`
+	Files      map[string]FileVersion `json:"files"`
+	// Errors maps a file to the error that made the last reload keep the old config.
+	Errors  map[string]string `json:"errors"`
+	Reloads ReloadStats       `json:"reloads"`
+}
+
+// FileVersion identifies the content of one config file.
+type FileVersion struct {
+	// Version is the first 12 hex digits of the file's SHA-256, or "builtin" when the file is
+	// absent and defaults apply.
+	Version string `json:"version"`
+	Size    int64  `json:"size"`
+	// Loaded is when this content was first loaded.
+	Loaded time.Time `json:"loaded"`
+}
+
+// ReloadStats counts config reload attempts.
+type ReloadStats struct {
+	OK        uint64    `json:"ok"`        // reloads that applied a change
+	Unchanged uint64    `json:"unchanged"` // reloads that found nothing new
+	Failed    uint64    `json:"failed"`    // reloads rejected (old config kept)
+	Last      time.Time `json:"last"`      // time of the last attempt
+	LastError string    `json:"last_error,omitempty"`
+}
+
+// List is OpenAI's list object: {"object": "list", "data": [...]}.
+type List[T any] struct {
+	Object string `json:"object"`
+	Data   []T    `json:"data"`
+}
+
+// NewList returns a list of data (an empty list, never null, when data is nil).
+func NewList[T any](data []T) List[T] {
+	if data == nil {
+		data = []T{}
+	}
+	return List[T]{Object: "list", Data: data}
+}
+
+// ModelEntry is one entry of GET /v1/models (OpenAI's model object plus nashd's fields).
+type ModelEntry struct {
+	ID        string `json:"id"`
+	Object    string `json:"object"`
+	Created   int64  `json:"created"`
+	OwnedBy   string `json:"owned_by"`
+	Default   bool   `json:"default"`
+	Loaded    bool   `json:"loaded"`
+	State     string `json:"state"` // serving, loading, draining, failed, configured
+	Path      string `json:"path"`
+	TestModel bool   `json:"test_model,omitempty"`
+	Error     string `json:"error,omitempty"`
+	// Meta is the model's metadata: the serving model's inference.ModelInfo, or what the
+	// daemon read from the GGUF file of one that is not loaded (a JSON object).
+	Meta any `json:"meta,omitempty"`
+	// Reasoning is set on an alias "NAME@MODE": model Parent with that reasoning mode.
+	Reasoning string `json:"reasoning,omitempty"`
+	Parent    string `json:"parent,omitempty"`
+}

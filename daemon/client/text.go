@@ -1,0 +1,176 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nashd/nashd/daemon/api"
+)
+
+// WriteStatus writes the daemon's status for people (`nash status`): version, model, queue,
+// config files with their versions, reload errors, pricing and games. socket is the path the
+// status came from.
+func WriteStatus(w io.Writer, st *api.StatusResponse, socket string) error {
+	bw := &errWriter{w: w}
+	m := st.Model
+	fmt.Fprintf(bw, "nashd %s (pid %d, up %s) on %s\n", st.Version, st.PID, (time.Duration(st.Uptime) * time.Second).String(), socket)
+	switch {
+	case m.Serving != nil:
+		s := m.Serving
+		fmt.Fprintf(bw, "model:   %s  %s  (%s, %d params, ctx %d × %d slots, loaded in %.0f ms)\n", s.Name, s.Info.Path, s.Info.Description, s.Info.Parameters, s.Info.ContextSize, m.Slots, s.LoadMS)
+		if s.TestModel {
+			fmt.Fprintf(bw, "         WARNING: %s\n", s.Warning)
+		}
+	default:
+		fmt.Fprintf(bw, "model:   %s\n", m.State)
+	}
+	if l := m.Loading; l != nil {
+		fmt.Fprintf(bw, "loading: %s %s\n", l.Name, ProgressBar(l.Progress, 20))
+	}
+	if m.Error != "" {
+		fmt.Fprintf(bw, "error:   %s: %s\n", m.ErrorModel, m.Error)
+	}
+	if len(m.Draining) > 0 {
+		fmt.Fprintf(bw, "draining: %v\n", m.Draining)
+	}
+	fmt.Fprintf(bw, "queue:   %d running, %d queued (slots %d, queue %d), %d swaps\n", m.Running, m.Queued, m.Slots, m.QueueSize, m.Swaps)
+	fmt.Fprintf(bw, "config:  %s generation %d (%d reloads ok, %d failed)\n", st.Config.Dir, st.Config.Generation, st.Config.Reloads.OK, st.Config.Reloads.Failed)
+	files := sortedKeys(st.Config.Files)
+	width := 0
+	for _, f := range files {
+		width = max(width, len(f))
+	}
+	for _, f := range files {
+		fmt.Fprintf(bw, "         %-*s %s\n", width, f, st.Config.Files[f].Version)
+	}
+	for _, f := range sortedKeys(st.Config.Errors) {
+		fmt.Fprintf(bw, "reload error (old config kept): %s\n", st.Config.Errors[f])
+	}
+	fmt.Fprintf(bw, "pricing: %s\ngames:   %v\n", st.Pricing, st.Games)
+	if r := st.Reasoning; r != nil {
+		fmt.Fprintf(bw, "reasoning: chat mode %s; rule %s, policy %s, analyze_by %s; game %s\n", r.Mode, r.Rule, r.Policy, r.AnalyzeBy, r.Game)
+		var parts []string
+		for _, s := range r.Strategies {
+			if l, ok := r.Learned[s]; ok && l.N > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.1f tokens (n %d)", s, l.Mean, l.N))
+			} else {
+				parts = append(parts, s+" no data")
+			}
+		}
+		fmt.Fprintf(bw, "learned lengths: %s  [%s]\n", strings.Join(parts, ", "), r.LengthsFile)
+		if r.LengthsError != "" {
+			fmt.Fprintf(bw, "learned lengths error: %s\n", r.LengthsError)
+		}
+		if r.Problem != "" {
+			fmt.Fprintf(bw, "reasoning unavailable: %s\n", r.Problem)
+		}
+	}
+	return bw.err
+}
+
+// WriteModels writes the configured models as a table (`nash models`): name, a star for the
+// default, state, path and a note (the load error, or the test-model warning).
+func WriteModels(w io.Writer, ms []api.ModelEntry) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDEFAULT\tSTATE\tPATH\tNOTE")
+	for _, m := range ms {
+		def := ""
+		if m.Default {
+			def = "*"
+		}
+		note := m.Error
+		if m.TestModel {
+			note = "built-in test model (random weights)"
+		}
+		if m.Parent != "" {
+			note = strings.TrimSuffix(fmt.Sprintf("%s with %s reasoning; %s", m.Parent, m.Reasoning, note), "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, def, m.State, m.Path, note)
+	}
+	return tw.Flush()
+}
+
+// ProgressBar renders p in [0, 1] as "[#####-----]  42%" with width marks.
+func ProgressBar(p float32, width int) string {
+	p = min(max(p, 0), 1)
+	n := int(p * float32(width))
+	return fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("#", n), strings.Repeat("-", width-n), 100*p)
+}
+
+// WaitModel waits until the daemon's model serves (or none is configured), drawing a
+// progress bar on w while it loads.
+func (c *Client) WaitModel(ctx context.Context, w io.Writer) error {
+	drawn := false
+	_, err := c.WaitReady(ctx, func(st *api.StatusResponse) {
+		name, p := "model", float32(0)
+		if l := st.Model.Loading; l != nil {
+			name, p = l.Name, l.Progress
+		}
+		fmt.Fprintf(w, "\rloading %s %s", name, ProgressBar(p, 30))
+		drawn = true
+	})
+	if drawn {
+		fmt.Fprintln(w)
+	}
+	return err
+}
+
+// minRetryWait is the shortest wait before retrying a request the queue turned away.
+const minRetryWait = 500 * time.Millisecond
+
+// RetryBusy runs f until the daemon takes the request: while it answers 503 model_loading it
+// waits for the model (a progress bar on w), while it answers 503 queue_full it waits
+// Retry-After. Any other result is returned.
+func (c *Client) RetryBusy(ctx context.Context, w io.Writer, f func() error) error {
+	for {
+		err := f()
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Status != 503 {
+			return err
+		}
+		switch ce.API.Code {
+		case api.CodeModelLoading:
+			if werr := c.WaitModel(ctx, w); werr != nil {
+				return werr
+			}
+		case api.CodeQueueFull:
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(max(ce.RetryAfter, minRetryWait)):
+			}
+		default:
+			return err
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// errWriter keeps the first write error and skips later writes.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

@@ -1,0 +1,104 @@
+// Package modelload turns a model spec from nashd's configuration ([config.Spec]) into a
+// loaded [inference.Generator] backed by the llama.cpp engine. It is the one place that maps
+// a spec to engine options, estimates a model's memory from its GGUF metadata, describes a
+// model file that is not loaded, and provides the built-in test model: cmd/nashd, the
+// daemon's tests and the daemon benchmarks all load models through it.
+//
+// The functions have the shapes [github.com/nashd/nashd/daemon.RunOptions] expects:
+//
+//	daemon.RunOptions{Load: modelload.Load, Estimate: modelload.Estimate,
+//		Fallback: modelload.FallbackModel, Inspect: modelload.Inspect}
+package modelload
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/nashd/nashd/daemon/config"
+	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/engine"
+	"github.com/nashd/nashd/models"
+)
+
+// EngineOptions maps spec's engine settings to [engine.Options]: every field of the spec but
+// Name, Path and Fallback, which are the model manager's. Zero values keep the engine's
+// defaults.
+func EngineOptions(spec config.Spec) engine.Options {
+	return engine.Options{
+		ContextSize:  spec.ContextSize,
+		BatchSize:    spec.BatchSize,
+		Threads:      spec.Threads,
+		BatchThreads: spec.BatchThreads,
+		GPULayers:    spec.GPULayers,
+		Slots:        spec.Slots,
+		ChatTemplate: spec.ChatTemplate,
+	}
+}
+
+// Load opens the model file spec.Path with the llama.cpp engine and spec's settings
+// ([EngineOptions]); progress, if not nil, receives the load progress in [0, 1]. It is a
+// [github.com/nashd/nashd/daemon/modelmgr.Loader].
+func Load(spec config.Spec, progress func(float32)) (inference.Generator, error) {
+	opts := EngineOptions(spec)
+	opts.Progress = progress
+	e, err := engine.Open(spec.Path, opts)
+	if err != nil {
+		return nil, err // engine.Open's error names the file
+	}
+	return e, nil
+}
+
+// Estimate returns the memory in bytes that loading spec will take, estimated from the model
+// file's GGUF metadata for spec's context size and slots ([models.EstimateMemory]). It is a
+// [github.com/nashd/nashd/daemon/modelmgr.Estimator].
+func Estimate(spec config.Spec) (uint64, error) {
+	info, err := models.ReadInfo(spec.Path)
+	if err != nil {
+		return 0, err
+	}
+	return models.EstimateMemory(info, spec.ContextSize, spec.Slots), nil
+}
+
+// Inspect describes the model file at path without loading it: its GGUF metadata, a
+// *[models.Info] (GET /v1/models shows it for configured models that are not loaded).
+func Inspect(path string) (any, error) { return models.ReadInfo(path) }
+
+// FallbackFile is the built-in test model's file name under the user cache directory's
+// nashd folder.
+const FallbackFile = "nashd-random-tiny.gguf"
+
+// fallbackMu serializes generation of the test model within the process; between processes
+// the atomic rename of [models.Generate] keeps the file whole.
+var fallbackMu sync.Mutex
+
+// FallbackModel returns the path of the built-in test model, a tiny model with random
+// weights ([models.ShapeSpec] "tiny"), served in place of a missing model file whose config
+// sets fallback_test_model. It is generated once, at nashd/[FallbackFile] under the user
+// cache directory ($XDG_CACHE_HOME or ~/.cache; the temporary directory if neither is
+// known), and generated again if that file is not a valid model. The file appears
+// atomically, so a concurrent reader never sees a partial model.
+func FallbackModel() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	p := filepath.Join(dir, "nashd", FallbackFile)
+	fallbackMu.Lock()
+	defer fallbackMu.Unlock()
+	if models.Validate(p) == nil {
+		return p, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", fmt.Errorf("built-in test model: %w", err)
+	}
+	spec, err := models.ShapeSpec("tiny")
+	if err != nil {
+		return "", fmt.Errorf("built-in test model: %w", err)
+	}
+	if err := models.Generate(p, spec); err != nil {
+		return "", fmt.Errorf("built-in test model: %w", err)
+	}
+	return p, nil
+}

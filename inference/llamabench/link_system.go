@@ -1,0 +1,6 @@
+//go:build system_llama
+
+package llamabench
+
+// #cgo pkg-config: llama
+import "C"

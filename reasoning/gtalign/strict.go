@@ -1,0 +1,107 @@
+package gtalign
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// decodeStrict decodes TOML data from file into v and rejects keys that v does not define,
+// reporting "file:line: unknown key k"; syntax and type errors also name file and line. It
+// is the house rule of daemon/config (strict.go), which reasoning may not import.
+func decodeStrict(file string, data []byte, v any) (toml.MetaData, error) {
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return md, fmt.Errorf("%s:%d: %s", file, pe.Position.Line, pe.Message)
+		}
+		if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
+			return md, fmt.Errorf("%s:%s: %s: %s", file, m[1], m[2], m[3])
+		}
+		return md, fmt.Errorf("%s: %v", file, err)
+	}
+	und := md.Undecoded()
+	if len(und) == 0 {
+		return md, nil
+	}
+	// Report only the outermost unknown keys: an unknown table also lists its children.
+	seen := map[string]bool{}
+	var msgs []string
+	for _, k := range und {
+		s := k.String()
+		parent := false
+		for i := 1; i < len(k); i++ {
+			if seen[toml.Key(k[:i]).String()] {
+				parent = true
+				break
+			}
+		}
+		seen[s] = true
+		if parent {
+			continue
+		}
+		msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %s", file, keyLine(data, k), s))
+	}
+	sort.Strings(msgs)
+	return md, errors.New(strings.Join(msgs, "; "))
+}
+
+// typeErr matches BurntSushi/toml's type errors, which carry the line only in the message.
+var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
+
+// keyLine finds the line on which key k is defined in TOML data, tracking table and
+// array-of-table headers. It returns 0 when the key cannot be located (an inline table, say).
+// Keys inside arrays of tables come without their index ("strategies.form"): the first
+// matching line after a header of that array is reported.
+func keyLine(data []byte, k toml.Key) int {
+	want := k.String()
+	var table []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		if s[0] == '[' {
+			h := strings.TrimLeft(s, "[")
+			if i := strings.Index(h, "]"); i >= 0 {
+				h = h[:i]
+			}
+			table = splitKey(h)
+			if strings.Join(table, ".") == want {
+				return line
+			}
+			continue
+		}
+		eq := strings.Index(s, "=")
+		if eq <= 0 {
+			continue
+		}
+		full := append(append([]string{}, table...), splitKey(s[:eq])...)
+		if strings.Join(full, ".") == want {
+			return line
+		}
+	}
+	return 0
+}
+
+// splitKey splits a dotted TOML key, unquoting quoted parts ("a".b → a, b).
+func splitKey(s string) []string {
+	var parts []string
+	for _, p := range strings.Split(s, ".") {
+		p = strings.TrimSpace(p)
+		p = strings.Trim(p, `"'`)
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
