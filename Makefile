@@ -90,7 +90,7 @@ bench-solver: build ## nashd all-equilibria vs lrsnash on random games
 	$(GO) run ./solver/bimatrix/cmd/benchlrs
 
 bench-reasoning: build $(BENCHMODEL) ## a GTAlign request vs one unconstrained pass of as many tokens (reasoning_overhead=X)
-	$(GO) run $(GOFLAGS_TAGS) ./reasoning/gtalign/benchreason -m $(BENCHMODEL)
+	$(GO) run $(GOFLAGS_TAGS) ./daemon/bench/benchreason -m $(BENCHMODEL)
 
 bench-daemon: build $(BENCHMODEL) ## concurrent clients over the socket
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./daemon/bench/

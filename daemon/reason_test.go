@@ -356,15 +356,12 @@ func TestReasonGameReload(t *testing.T) {
 		t.Fatalf("status %d %+v: %+v", code, e, res)
 	}
 	// The old 6-cell matrix no longer parses: the model's output is the problem (502), and
-	// the answer carries what it wrote. (Decoded loosely: an empty gtalign.Matrix encodes as
-	// {}, which its UnmarshalJSON refuses.)
+	// the answer carries what it wrote (its matrix empty).
 	code, _, b := h.do("POST", "/v1/reason", []byte(reasonBody(policyMatrix, "DQ_DA", "")))
-	var bad struct {
-		Error  *api.APIError
-		Result struct{ Thinking, Transcript string }
-	}
+	var bad api.ReasonErrorBody
 	if err := json.Unmarshal(b, &bad); err != nil || code != 502 || bad.Error == nil || bad.Error.Code != api.CodeModelOutput ||
-		!strings.Contains(bad.Error.Message, "VQ_DA: unknown key") || bad.Result.Thinking != "The question is clear." ||
+		!strings.Contains(bad.Error.Message, "VQ_DA: unknown key") || bad.Result == nil || bad.Result.Result == nil ||
+		bad.Result.Thinking != "The question is clear." || len(bad.Result.Matrix) != 0 ||
 		!strings.Contains(bad.Result.Transcript, `"VQ_AQ"`) {
 		t.Errorf("status %d: %s", code, b)
 	}

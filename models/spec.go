@@ -64,7 +64,8 @@ var ErrSpec = errors.New("models: invalid spec")
 
 // ShapeSpec returns the Spec of a named shape:
 //   - "tiny": embd 64, 2 blocks, 4 heads, 2 KV heads, FFN 128, 512-token "bytes"
-//     vocabulary, context 2048, F32: a file of about 0.6 MB for tests;
+//     vocabulary, context 8192 (a byte-level vocabulary spends a token per byte, and
+//     GTAlign's prompt alone is over 2,000 bytes), F32: a file of about 0.6 MB for tests;
 //   - "bench": Qwen2.5-0.5B's shape (embd 896, 24 blocks, 14 heads, 2 KV heads, FFN 4864,
 //     151,936-token vocabulary, context 32768, tied embeddings, rope base 10^6) as F16,
 //     about 1 GB before quantization.
@@ -72,7 +73,7 @@ func ShapeSpec(shape string) (Spec, error) {
 	switch shape {
 	case "tiny":
 		return Spec{Name: "nashd-random-tiny", Embd: 64, Blocks: 2, Heads: 4, HeadsKV: 2, FFN: 128,
-			ContextLength: 2048, Vocab: "bytes", VocabSize: 512, Type: "f32"}, nil
+			ContextLength: 8192, Vocab: "bytes", VocabSize: 512, Type: "f32"}, nil
 	case "bench":
 		return Spec{Name: "nashd-random-bench (Qwen2.5-0.5B shape)", Embd: 896, Blocks: 24, Heads: 14,
 			HeadsKV: 2, FFN: 4864, ContextLength: 32768, Vocab: "bytes", VocabSize: 151936, Type: "f16",

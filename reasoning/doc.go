@@ -9,6 +9,12 @@
 //     to the service's pricing, chooses the strategy the answer follows.
 //   - [github.com/nashd/nashd/reasoning/pricing]: GTAlign's inference-time adaptation to
 //     token prices, and the learned lengths of each strategy's answers.
+//   - [github.com/nashd/nashd/reasoning/agents]: two model agents play the negotiation-games
+//     paper's complete-information games (raw, prompted and verified workflows, pre-play
+//     negotiation); the solver judges every outcome.
+//   - [github.com/nashd/nashd/reasoning/dond]: Deal or No Deal between two agents, the
+//     paper's workflow agent with its belief over the opponent's values and the solver's
+//     candidate offers.
 //
 // This package itself has no code.
 package reasoning

@@ -53,10 +53,9 @@ cp -R "$CONFIG/." "$CONF/"
 ABS_CONFIG=$(cd "$CONFIG" && pwd)
 sed -i -E "s|^([[:space:]]*path[[:space:]]*=[[:space:]]*\")([^/\"][^\"]*\")|\1$ABS_CONFIG/\2|" "$CONF/models.toml"
 if [[ -n $TEST_MODEL ]]; then
-  # The tiny model's trained context (2048 tokens) is shorter than GTAlign's prompt with its
-  # answer, and a model this small runs fastest on one thread: say so in the copy's nashd.toml
-  # where it leaves these settings to the defaults.
-  sed -i -E 's/^(context_size[[:space:]]*=[[:space:]]*)0\b/\14096/; s/^(threads[[:space:]]*=[[:space:]]*)0\b/\11/' "$CONF/nashd.toml"
+  # A model this small runs fastest on one thread: say so in the copy's nashd.toml where it
+  # leaves the thread count to the default.
+  sed -i -E 's/^(threads[[:space:]]*=[[:space:]]*)0\b/\11/' "$CONF/nashd.toml"
 fi
 
 NASHD_PID=
@@ -78,7 +77,7 @@ for _ in $(seq 1 300); do
   kill -0 "$NASHD_PID" 2>/dev/null || { echo "run-demo: nashd exited during start-up" >&2; exit 1; }
   sleep 0.1
 done
-"$BIN/nash" status --wait
+"$BIN/nash" status --wait | grep -v '^         games/'
 
 if "$BIN/nash" models | grep -q -e "test model" -e "testdata/gen/tiny.gguf"; then
   loud "Serving the built-in TEST MODEL (random weights): expect gibberish text." \
@@ -104,10 +103,14 @@ CHOICE1=$(choice_of "$BEFORE")
 PRICING1=$(pricing_of)
 
 banner "editing pricing.toml while nashd runs: output tokens 20x dearer (1.5 -> 30 per million)"
+# Without a pricing.toml nashd applies the defaults configs/pricing.toml documents: start from it.
+[[ -f $CONF/pricing.toml ]] || cp configs/pricing.toml "$CONF/pricing.toml"
 cp "$CONF/pricing.toml" "$RUNDIR/pricing.toml.orig"
-# Top-level keys go before the first [table]: remove them, then write them at the top.
-sed -i -E '/^(output_price_per_million|learn_lengths)[[:space:]]*=/d' "$CONF/pricing.toml"
-sed -i '1i output_price_per_million = 30.0\nlearn_lengths = false' "$CONF/pricing.toml"
+if grep -q '^output_price_per_million[[:space:]]*=' "$CONF/pricing.toml"; then
+  sed -i -E 's/^(output_price_per_million[[:space:]]*=[[:space:]]*)[0-9.eE+-]+/\130.0/' "$CONF/pricing.toml"
+else # a top-level key goes before the first [table]
+  sed -i '1i output_price_per_million = 30.0' "$CONF/pricing.toml"
+fi
 diff -u "$RUNDIR/pricing.toml.orig" "$CONF/pricing.toml" | sed -n '3,$p' | grep '^[-+]' || true
 for _ in $(seq 1 100); do
   PRICING2=$(pricing_of)
@@ -118,7 +121,8 @@ if [[ $PRICING2 == "$PRICING1" ]]; then
   echo "run-demo: nashd did not reload pricing.toml within 10 s" >&2
   exit 1
 fi
-echo "nashd reloaded it: $PRICING1 -> $PRICING2 (learned lengths off: the configured ones apply)"
+echo "nashd reloaded it: $PRICING1 -> $PRICING2"
+echo "(with learn_lengths, a strategy's expected length is now the average of its answers so far)"
 
 banner "nash reason: the same question under the new prices"
 AFTER=$("$BIN/nash" reason --temperature 0 "$QUESTION")

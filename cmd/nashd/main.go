@@ -25,7 +25,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("nashd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configDir := fs.String("config", defaultConfigDir(), "configuration `DIR` (nashd.toml, models.toml, pricing.toml, games/)")
+	configDir := fs.String("config", defaultConfigDir(), "configuration `DIR` (nashd.toml, models.toml, pricing.toml, gtalign.toml, games/)")
 	socket := fs.String("socket", "", "Unix socket `PATH` (default: $NASHD_SOCKET, else server.socket, else $XDG_RUNTIME_DIR/nashd.sock, else DIR/nashd.sock)")
 	logFormat := fs.String("log-format", "", "log format: text or json (default: log.format in nashd.toml)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (default: log.level)")
@@ -33,10 +33,11 @@ func run(args []string, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `usage: nashd [--config DIR] [--socket PATH] [--log-format text|json] [--log-level LEVEL]
 
-nashd serves an OpenAI-compatible chat API, nashd's game solver and its status over a Unix
-socket (HTTP/1.1: curl --unix-socket PATH http://nashd/health). It runs in the foreground and
-logs to stderr. Edit the TOML files in the config directory while it runs: changes apply to
-the next request, and a changed default model is swapped in without dropping requests.
+nashd serves an OpenAI-compatible chat API, GTAlign reasoning (POST /v1/reason, or chat with
+"reasoning": "gtalign"), nashd's game solver and its status over a Unix socket (HTTP/1.1:
+curl --unix-socket PATH http://nashd/health). It runs in the foreground and logs to stderr.
+Edit the TOML files in the config directory while it runs: changes apply to the next request,
+and a changed default model is swapped in without dropping requests.
 Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the config.
 
 options:

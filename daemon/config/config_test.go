@@ -143,15 +143,6 @@ func TestReloadAtomic(t *testing.T) {
 	}
 }
 
-func TestKeyLine(t *testing.T) {
-	data := []byte("a = 1\n[t]\nb = 2\n# c\n[u.v]\n\"w\" = 3\n")
-	for key, want := range map[string]int{"a": 1, "t": 2, "t.b": 3, "u.v": 5, "u.v.w": 6, "zz": 0} {
-		if got := keyLine(data, splitKey(key)); got != want {
-			t.Errorf("keyLine(%s) = %d, want %d", key, got, want)
-		}
-	}
-}
-
 func FuzzLoadFiles(f *testing.F) {
 	for _, s := range []string{"[server]\nsocket = \"x\"\n", "default = \"a\"\n[models.a]\npath = \"p\"\n", "payer = \"user\"\n[expected_completion_tokens]\nDA = 1\n", "[[x]]\n", "a.b.c = 1"} {
 		f.Add(s)

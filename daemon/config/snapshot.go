@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/nashd/nashd/reasoning/gtalign"
+	"github.com/nashd/nashd/reasoning/pricing"
 	"github.com/nashd/nashd/solver/game"
 )
 
@@ -234,11 +235,10 @@ func parse(dir string, files map[string][]byte, games GameParser) (*Snapshot, ma
 	}
 	if b := files[PricingFile]; b != nil {
 		// A file replaces the defaults whole: a strategy left out has no expected length.
-		s.Pricing = Pricing{Payer: "user", LearnLengths: true}
-		if err := decodeStrict(PricingFile, b, &s.Pricing); err != nil {
+		if p, err := pricing.Decode(PricingFile, b); err != nil {
 			errs[PricingFile] = err
-		} else if err := s.Pricing.Validate(); err != nil {
-			errs[PricingFile] = fmt.Errorf("%s: %w", PricingFile, err)
+		} else {
+			s.Pricing = p
 		}
 	}
 	parseGTAlign(s, files, errs)

@@ -87,14 +87,18 @@ func FallbackModel() (string, error) {
 	p := filepath.Join(dir, "nashd", FallbackFile)
 	fallbackMu.Lock()
 	defer fallbackMu.Unlock()
-	if models.Validate(p) == nil {
-		return p, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", fmt.Errorf("built-in test model: %w", err)
-	}
 	spec, err := models.ShapeSpec("tiny")
 	if err != nil {
+		return "", fmt.Errorf("built-in test model: %w", err)
+	}
+	// A file left by an older nashd whose tiny shape differed (a shorter context) is
+	// regenerated too.
+	if models.Validate(p) == nil {
+		if info, err := models.ReadInfo(p); err == nil && info.ContextLength == spec.ContextLength {
+			return p, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", fmt.Errorf("built-in test model: %w", err)
 	}
 	if err := models.Generate(p, spec); err != nil {

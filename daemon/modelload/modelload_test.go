@@ -149,7 +149,7 @@ func TestInspect(t *testing.T) {
 }
 
 // TestFallbackModel: the test model is generated once under the user cache directory, kept
-// while valid, and generated again when the file is corrupt.
+// while valid, and generated again when the file is corrupt or of an older shape.
 func TestFallbackModel(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
@@ -179,6 +179,18 @@ func TestFallbackModel(t *testing.T) {
 	}
 	if err := models.Validate(p); err != nil {
 		t.Errorf("corrupt model not regenerated: %v", err)
+	}
+	// A stale file from an older tiny shape (another trained context) is replaced.
+	stale, _ := models.ShapeSpec("tiny")
+	stale.ContextLength = 1024
+	if err := models.Generate(p, stale); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FallbackModel(); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := models.ReadInfo(p); err != nil || info.ContextLength == 1024 {
+		t.Errorf("stale model kept: %+v, %v", info, err)
 	}
 	ents, _ := os.ReadDir(filepath.Dir(p))
 	if len(ents) != 1 {

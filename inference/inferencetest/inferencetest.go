@@ -99,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) inference.Generator) {
 		{"Tokenize", testTokenize},
 		{"ChatPrompt", testChatPrompt},
 		{"Deterministic", testDeterministic},
+		{"PromptTokens", testPromptTokens},
 		{"StreamEqualsResult", testStream},
 		{"MaxTokens", testMaxTokens},
 		{"StopString", testStop},
@@ -127,6 +128,36 @@ func gen(t *testing.T, g inference.Generator, req inference.Request) (inference.
 		t.Fatalf("Generate(%q): %v", req.Prompt, err)
 	}
 	return res, toks
+}
+
+// testPromptTokens: a prompt given as token ids (Request.Tokens) generates what the same
+// prompt as text does; a continuation (prompt tokens + generated tokens + more) is accepted
+// and its timings account for every prompt token; ids outside the vocabulary are rejected.
+func testPromptTokens(t *testing.T, g inference.Generator) {
+	toks, err := g.Tokenize(Prompt, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byText, _ := gen(t, g, inference.Request{Prompt: Prompt, AddSpecial: true, MaxTokens: 8})
+	byIDs, _ := gen(t, g, inference.Request{Prompt: Prompt, Tokens: toks, MaxTokens: 8})
+	if byIDs.Text != byText.Text || byIDs.PromptTokens != len(toks) {
+		t.Errorf("prompt as ids: %q (%d prompt tokens), as text: %q (%d)", byIDs.Text, byIDs.PromptTokens, byText.Text, len(toks))
+	}
+	more, err := g.Tokenize(" and", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cont := append(append(append([]int32{}, toks...), byIDs.Tokens...), more...)
+	res, _ := gen(t, g, inference.Request{Tokens: cont, MaxTokens: 4})
+	if res.PromptTokens != len(cont) || res.Timings.CacheN+res.Timings.PromptN != len(cont) || res.Timings.CacheN > len(cont)-1 {
+		t.Errorf("continuation of %d tokens: PromptTokens %d, cache_n %d + prompt_n %d", len(cont), res.PromptTokens, res.Timings.CacheN, res.Timings.PromptN)
+	}
+	for _, bad := range [][]int32{{-1}, {int32(g.Info().VocabSize)}} {
+		_, err := g.Generate(context.Background(), inference.Request{Tokens: bad, MaxTokens: 1}, nil)
+		if !errors.Is(err, inference.ErrInvalidRequest) {
+			t.Errorf("Tokens %v: err = %v, want ErrInvalidRequest", bad, err)
+		}
+	}
 }
 
 func testInfo(t *testing.T, g inference.Generator) {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"regexp"
+
+	"github.com/nashd/nashd/internal/stricttoml"
 )
 
 // ErrInvalidGame is wrapped by every validation error of a [Game].
@@ -288,7 +290,7 @@ func LoadGame(path string) (*Game, error) {
 // omitted limits take [DefaultLimits]. The game is validated.
 func DecodeGame(file string, data []byte) (*Game, error) {
 	var g Game
-	md, err := decodeStrict(file, data, &g)
+	md, err := stricttoml.Decode(file, data, &g)
 	if err != nil {
 		return nil, fmt.Errorf("gtalign: %w", err)
 	}

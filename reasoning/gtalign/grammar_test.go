@@ -233,7 +233,9 @@ func TestAnalyzeAndResponseGrammarLanguage(t *testing.T) {
 		want bool
 	}{
 		{"frontier: DQ_DA\nchoice: DQ_DA\n</analyze>", true},
-		{"frontier: DQ_DA, VQ_AQ, VQ_CQ\nchoice: VQ_CQ\n</analyze>", true},
+		{"frontier: DQ_DA, VQ_CQ, VQ_AQ\nchoice: VQ_CQ\n</analyze>", true},
+		{"frontier: DQ_DA, VQ_AQ, VQ_CQ\nchoice: VQ_CQ\n</analyze>", false}, // not in table order
+		{"frontier: VQ_CQ, VQ_CQ\nchoice: VQ_CQ\n</analyze>", false},        // a key twice
 		{"frontier: DQ_DA, DQ_CQ, DQ_AQ, VQ_DA, VQ_CQ, VQ_AQ\nchoice: VQ_AQ\n</analyze>", true},
 		{"frontier: DQ_DA, DQ_CQ, DQ_AQ, VQ_DA, VQ_CQ, VQ_AQ, DQ_DA\nchoice: VQ_AQ\n</analyze>", false},
 		{"frontier: \nchoice: DQ_DA\n</analyze>", false},

@@ -62,8 +62,13 @@ func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // UnmarshalJSON reads a payoff object with any keys of the form TYPE_STRATEGY, in their
 // order, with the strict rules of [ParsePayoff] except the game's key set and range: exact
-// "LLM" and "user" fields, no duplicate keys, finite numbers.
+// "LLM" and "user" fields, no duplicate keys, finite numbers. null and {} read as the empty
+// matrix (what an empty Matrix encodes to: a result whose payoff block never parsed).
 func (m *Matrix) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); string(t) == "null" || (len(t) >= 2 && t[0] == '{' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0 && t[len(t)-1] == '}') {
+		*m = nil
+		return nil
+	}
 	cells, err := decodePayoff(b, nil)
 	if err != nil {
 		return err

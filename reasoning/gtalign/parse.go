@@ -61,19 +61,20 @@ func decodePayoff(b []byte, g *Game) (Matrix, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	syntax := func(err error) error {
+	// syntax reports a JSON syntax error met while reading field ("" outside any cell).
+	syntax := func(field string, err error) error {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return perr("", "invalid JSON at byte %d: %s", se.Offset, se.Error())
+			return perr(field, "invalid JSON at byte %d: %s", se.Offset, se.Error())
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return perr("", "the JSON object is incomplete")
+			return perr(field, "the JSON object is incomplete")
 		}
-		return perr("", "invalid JSON: %v", err)
+		return perr(field, "invalid JSON: %v", err)
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, syntax(err)
+		return nil, syntax("", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, perr("", "want a JSON object, found %s", describe(tok))
@@ -90,7 +91,7 @@ func decodePayoff(b []byte, g *Game) (Matrix, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, syntax(err)
+			return nil, syntax("", err)
 		}
 		key, _ := tok.(string)
 		switch {
@@ -111,11 +112,11 @@ func decodePayoff(b []byte, g *Game) (Matrix, error) {
 		m = append(m, c)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, syntax(err)
+		return nil, syntax("", err)
 	}
 	if tok, err := dec.Token(); err != io.EOF {
 		if err != nil {
-			return nil, syntax(err)
+			return nil, syntax("", err)
 		}
 		return nil, perr("", "%s after the object", describe(tok))
 	}
@@ -137,10 +138,10 @@ func decodePayoff(b []byte, g *Game) (Matrix, error) {
 }
 
 // decodeCell reads {"LLM": x, "user": y} into c.
-func decodeCell(dec *json.Decoder, c *Cell, g *Game, perr func(string, string, ...any) error, syntax func(error) error) error {
+func decodeCell(dec *json.Decoder, c *Cell, g *Game, perr func(string, string, ...any) error, syntax func(string, error) error) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return syntax(err)
+		return syntax(c.Key, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return perr(c.Key, "want {\"LLM\": x, \"user\": y}, found %s", describe(tok))
@@ -149,7 +150,7 @@ func decodeCell(dec *json.Decoder, c *Cell, g *Game, perr func(string, string, .
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return syntax(err)
+			return syntax(c.Key, err)
 		}
 		name, _ := tok.(string)
 		field := c.Key + "." + name
@@ -166,7 +167,7 @@ func decodeCell(dec *json.Decoder, c *Cell, g *Game, perr func(string, string, .
 		}
 		tok, err = dec.Token()
 		if err != nil {
-			return syntax(err)
+			return syntax(field, err)
 		}
 		n, ok := tok.(json.Number)
 		if !ok {
@@ -182,7 +183,7 @@ func decodeCell(dec *json.Decoder, c *Cell, g *Game, perr func(string, string, .
 		*dst = x
 	}
 	if _, err := dec.Token(); err != nil {
-		return syntax(err)
+		return syntax(c.Key, err)
 	}
 	switch {
 	case !haveL:
@@ -393,10 +394,11 @@ func ParseAnalyze(g *Game, text string) (Analysis, error) {
 				if !known[k] {
 					return a, perr("frontier", "unknown key %.40q", k)
 				}
-				if !seen[k] {
-					seen[k] = true
-					a.Frontier = append(a.Frontier, k)
+				if seen[k] {
+					return a, perr("frontier", "key %s listed twice", k)
 				}
+				seen[k] = true
+				a.Frontier = append(a.Frontier, k)
 			}
 			if len(a.Frontier) == 0 {
 				return a, perr("frontier", "empty")

@@ -37,8 +37,8 @@ func TestParsePayoff(t *testing.T) {
 	}{
 		{"empty", "", "", "incomplete"},
 		{"not an object", `[1, 2]`, "", "want a JSON object"},
-		{"syntax", `{"DQ_DA": {"LLM": 4.2 "user": 1}}`, "", "invalid JSON at byte"},
-		{"truncated", `{"DQ_DA": {"LLM": 4.2, "user"`, "", "incomplete"},
+		{"syntax", `{"DQ_DA": {"LLM": 4.2 "user": 1}}`, "DQ_DA", "invalid JSON at byte"},
+		{"truncated", `{"DQ_DA": {"LLM": 4.2, "user"`, "DQ_DA.user", "incomplete"},
 		{"missing key", strings.Replace(validPayoff, `, "VQ_AQ": {"LLM": 2.5, "user": 4}`, "", 1), "VQ_AQ", "missing"},
 		{"duplicate key", strings.Replace(validPayoff, `"VQ_AQ"`, `"DQ_DA"`, 1), "DQ_DA", "duplicate key"},
 		{"unknown key", strings.Replace(validPayoff, `"VQ_AQ"`, `"VQ_XX"`, 1), "VQ_XX", "unknown key"},
@@ -49,8 +49,8 @@ func TestParsePayoff(t *testing.T) {
 		{"string number", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": "2",`, 1), "DQ_CQ.LLM", "want a number"},
 		{"null", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": null,`, 1), "DQ_CQ.LLM", "want a number, found null"},
 		{"cell not an object", strings.Replace(validPayoff, `{"LLM": 2, "user": 1.5}`, `[2, 1.5]`, 1), "DQ_CQ", "want {"},
-		{"NaN", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": NaN,`, 1), "", "invalid JSON"},
-		{"Infinity", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": Infinity,`, 1), "", "invalid JSON"},
+		{"NaN", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": NaN,`, 1), "DQ_CQ.LLM", "invalid JSON"},
+		{"Infinity", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": Infinity,`, 1), "DQ_CQ.LLM", "invalid JSON"},
 		{"huge", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": 1e400,`, 1), "DQ_CQ.LLM", "not a finite float64"},
 		{"out of range", strings.Replace(validPayoff, `"LLM": 2,`, `"LLM": 5.5,`, 1), "DQ_CQ.LLM", "5.5 outside [-5, 5]"},
 		{"below range", strings.Replace(validPayoff, `"user": 1.5`, `"user": -7`, 1), "DQ_CQ.user", "-7 outside [-5, 5]"},
@@ -118,7 +118,7 @@ func TestRepairPayoff(t *testing.T) {
 	// What repairs cannot fix is a typed error naming the problem.
 	for _, tt := range []struct{ text, field, problem string }{
 		{strings.Replace(single, `'LLM': 2,`, `'LLM': 9,`, 1), "DQ_CQ.LLM", "outside [-5, 5] (after repairs: converted single-quoted strings)"},
-		{strings.Replace(validPayoff, `"user": 4}`, `"user": }`, 1), "", "invalid JSON"},
+		{strings.Replace(validPayoff, `"user": 4}`, `"user": }`, 1), "VQ_AQ.user", "invalid JSON"},
 		{"no matrix here", "", "invalid JSON"},
 	} {
 		_, _, err := RepairPayoff(g, tt.text)
@@ -153,7 +153,17 @@ func TestMatrixJSON(t *testing.T) {
 		len(other) != 2 || other[0].Key != "Z_B" || other[0].LLM != 40 {
 		t.Errorf("Unmarshal other keys: %v, %+v", err, other)
 	}
-	for _, bad := range []string{`{}`, `{"AB": {"LLM": 1, "user": 2}}`, `{"A_B": {"LLM": 1, "user": 2}, "A_B": {"LLM": 1, "user": 2}}`, `{"A_B": {"LLM": 1}}`} {
+	// An empty matrix (a result whose payoff never parsed) round-trips.
+	for _, empty := range []string{`{}`, ` { } `, `null`} {
+		other = Matrix{{Key: "A_B"}}
+		if err := json.Unmarshal([]byte(empty), &other); err != nil || len(other) != 0 {
+			t.Errorf("Unmarshal(%s) = %v, %+v; want the empty matrix", empty, err, other)
+		}
+	}
+	if b, _ := json.Marshal(Matrix(nil)); string(b) != `{}` {
+		t.Errorf("Marshal(empty) = %s", b)
+	}
+	for _, bad := range []string{`{"AB": {"LLM": 1, "user": 2}}`, `{"A_B": {"LLM": 1, "user": 2}, "A_B": {"LLM": 1, "user": 2}}`, `{"A_B": {"LLM": 1}}`} {
 		if err := json.Unmarshal([]byte(bad), &other); err == nil {
 			t.Errorf("Unmarshal(%s) = nil error", bad)
 		}
@@ -172,7 +182,7 @@ func TestParseAnalyze(t *testing.T) {
 		field string // "" = valid
 	}{
 		{"frontier: DQ_DA, VQ_AQ\nchoice: VQ_AQ", Analysis{[]string{"DQ_DA", "VQ_AQ"}, "VQ_AQ"}, ""},
-		{"Frontier: \"DQ_DA\" VQ_AQ DQ_DA\nSome prose here.\nChoice: `VQ_AQ`.", Analysis{[]string{"DQ_DA", "VQ_AQ"}, "VQ_AQ"}, ""},
+		{"Frontier: \"DQ_DA\" VQ_AQ\nSome prose here.\nChoice: `VQ_AQ`.", Analysis{[]string{"DQ_DA", "VQ_AQ"}, "VQ_AQ"}, ""},
 		{"choice: DQ_CQ\nfrontier: DQ_CQ", Analysis{[]string{"DQ_CQ"}, "DQ_CQ"}, ""},
 		{"frontier: DQ_DA", Analysis{}, "choice"},
 		{"choice: DQ_DA", Analysis{}, "frontier"},
@@ -181,6 +191,7 @@ func TestParseAnalyze(t *testing.T) {
 		{"frontier: DQ_DA\nchoice: DQ_DA, DQ_CQ", Analysis{}, "choice"},
 		{"frontier: DQ_DA\nchoice: nope", Analysis{}, "choice"},
 		{"frontier: DQ_DA\nfrontier: DQ_DA\nchoice: DQ_DA", Analysis{}, "frontier"},
+		{"frontier: VQ_CQ, VQ_CQ\nchoice: VQ_CQ", Analysis{}, "frontier"},
 		{"frontier: DQ_DA\nchoice: DQ_DA\nchoice: DQ_DA", Analysis{}, "choice"},
 	}
 	for _, tt := range tests {
@@ -276,6 +287,9 @@ func FuzzParsePayoff(f *testing.F) {
 			back, err := ParsePayoff(g, string(b))
 			if err != nil || !reflect.DeepEqual(back, m) {
 				t.Fatalf("round trip of %s: %v", b, err)
+			}
+			if back, err := ParsePayoff(g, FormatPayoff(m)); err != nil || !reflect.DeepEqual(back, m) {
+				t.Fatalf("round trip of %s: %v", FormatPayoff(m), err)
 			}
 		}
 	})

@@ -111,6 +111,9 @@ type Options struct {
 	// Pricing transforms the payoffs before the solver chooses (nil: untransformed). Build it
 	// with [pricing.NewPlan]; its Version is reported in the result.
 	Pricing *pricing.Plan
+	// Limits, when set, replaces the game's block bounds for this call (zero fields keep the
+	// game's); the call then generates its own grammars.
+	Limits *Limits
 	// MaxResponseTokens caps the response pass (0: only the grammar's bound). A response cut
 	// short is reported with Result.Truncated.
 	MaxResponseTokens int
@@ -290,7 +293,23 @@ func (r *Reasoner) Reason(ctx context.Context, gen inference.Generator, conv []i
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
 	}
-	run := &run{r: r, gen: gen, conv: conv, o: &o, res: &Result{Rule: o.Rule, Policy: o.Policy, AnalyzeBy: o.AnalyzeBy, Pricing: o.Pricing}}
+	game, grammars := r.game, r.grammars
+	if o.Limits != nil {
+		g := *r.game
+		l := *o.Limits
+		for _, f := range []struct{ dst, src *int }{{&l.ThinkingChars, &g.Limits.ThinkingChars},
+			{&l.ResponseChars, &g.Limits.ResponseChars}, {&l.QuestionChars, &g.Limits.QuestionChars}} {
+			if *f.dst == 0 {
+				*f.dst = *f.src
+			}
+		}
+		g.Limits = l
+		if grammars, err = NewGrammars(&g); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		}
+		game = &g
+	}
+	run := &run{game: game, grammars: grammars, gen: gen, conv: conv, o: &o, res: &Result{Rule: o.Rule, Policy: o.Policy, AnalyzeBy: o.AnalyzeBy, Pricing: o.Pricing}}
 	err = run.reason(ctx)
 	run.res.MS = float64(time.Since(t0)) / float64(time.Millisecond)
 	run.res.Transcript = run.transcript.String()
@@ -305,11 +324,12 @@ func (r *Reasoner) Reason(ctx context.Context, gen inference.Generator, conv []i
 
 // run is one Reason call in progress.
 type run struct {
-	r    *Reasoner
-	gen  inference.Generator
-	conv []inference.Message
-	o    *Options
-	res  *Result
+	game     *Game
+	grammars *Grammars
+	gen      inference.Generator
+	conv     []inference.Message
+	o        *Options
+	res      *Result
 	// The context the next pass continues: as text, and as the tokens the generator holds
 	// (the prompt's, then every generated token as sampled, then injected text's).
 	prompt string
@@ -402,7 +422,7 @@ func (x *run) pass(ctx context.Context, name, grammar string, maxTokens int, onT
 }
 
 func (x *run) reason(ctx context.Context) error {
-	g, res := x.r.game, x.res
+	g, res := x.game, x.res
 	prompt, err := x.gen.ChatPrompt(Messages(g, x.o.Rule, x.conv))
 	if err != nil {
 		return fmt.Errorf("gtalign: chat prompt: %w", err)
@@ -416,7 +436,7 @@ func (x *run) reason(ctx context.Context) error {
 	}
 
 	// Pass 1: <thinking> and <payoff>.
-	out, err := x.pass(ctx, "payoff", x.r.grammars.Payoff, g.payoffMaxBytes()+1, func(s string) error { return x.emit(KindReasoning, s) })
+	out, err := x.pass(ctx, "payoff", x.grammars.Payoff, g.payoffMaxBytes()+1, func(s string) error { return x.emit(KindReasoning, s) })
 	if err != nil {
 		return err
 	}
@@ -451,7 +471,7 @@ func (x *run) reason(ctx context.Context) error {
 		if err := x.inject(analyzeOpen); err != nil {
 			return err
 		}
-		out, err := x.pass(ctx, "analyze", x.r.grammars.Analyze, g.analyzeMaxBytes()+1, nil)
+		out, err := x.pass(ctx, "analyze", x.grammars.Analyze, g.analyzeMaxBytes()+1, nil)
 		if err != nil {
 			return err
 		}
@@ -504,7 +524,7 @@ func (x *run) reason(ctx context.Context) error {
 	if x.o.MaxResponseTokens > 0 {
 		maxTok = min(maxTok, x.o.MaxResponseTokens)
 	}
-	out, err = x.pass(ctx, "response", x.r.grammars.Response[st.ID], maxTok, func(s string) error {
+	out, err = x.pass(ctx, "response", x.grammars.Response[st.ID], maxTok, func(s string) error {
 		return x.emit(KindContent, hold.push(s))
 	})
 	if err != nil {

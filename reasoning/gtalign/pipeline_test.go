@@ -417,9 +417,28 @@ func TestReasonResponse(t *testing.T) {
 	}
 }
 
+// Per-call block limits generate the call's own grammars; the reasoner's stay.
+func TestReasonLimits(t *testing.T) {
+	r := newReasoner(t, Default())
+	gen := fakegen.New(fakegen.Replies(script1, "Paris.\n</response>"), nil)
+	if _, err := r.Reason(context.Background(), gen, question, &Options{AnalyzeBy: AnalyzeBySolver, Limits: &Limits{ThinkingChars: 77}}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := gen.Requests()
+	if !strings.Contains(reqs[0].Grammar, "[^<0-9]{1,77}") || reqs[1].Grammar != r.Grammars().Response["DA"] {
+		t.Errorf("grammars with Limits:\n%s", reqs[0].Grammar)
+	}
+	if !strings.Contains(r.Grammars().Payoff, "{1,800}") {
+		t.Error("the reasoner's grammar changed")
+	}
+	if _, err := r.Reason(context.Background(), gen, question, &Options{Limits: &Limits{ResponseChars: 5000}}); !errors.Is(err, ErrOptions) {
+		t.Errorf("Limits beyond the bound: %v", err)
+	}
+}
+
 func TestReasonErrors(t *testing.T) {
 	r := newReasoner(t, Default())
-	for _, o := range []*Options{{Rule: "sum"}, {Policy: "ignore"}, {AnalyzeBy: "judge"}, {MaxResponseTokens: -1}} {
+	for _, o := range []*Options{{Rule: "sum"}, {Policy: "ignore"}, {AnalyzeBy: "judge"}, {MaxResponseTokens: -1}, {Limits: &Limits{QuestionChars: -2}}} {
 		gen := fakegen.New(fakegen.Replies(), nil)
 		if _, err := r.Reason(context.Background(), gen, question, o); !errors.Is(err, ErrOptions) || len(gen.Requests()) != 0 {
 			t.Errorf("Reason(%+v) = %v, want ErrOptions before any pass", o, err)

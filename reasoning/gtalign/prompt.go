@@ -35,7 +35,7 @@ func SystemPrompt(g *Game, rule Rule) string {
 		"2. <payoff>: one JSON object with exactly the keys %s, in this order. A key joins a request type and a "+
 		"strategy; its value is {\"LLM\": x, \"user\": y}, how good that outcome is for you (x) and for the user (y): "+
 		"numbers from %d to %d with at most one decimal place, higher is better.\n"+
-		"3. <analyze>: the line \"frontier: \" and the keys of the Pareto frontier, separated by \", \" (a key is on the "+
+		"3. <analyze>: the line \"frontier: \" and the keys of the Pareto frontier in the order of the payoff block, separated by \", \" (a key is on the "+
 		"frontier when no other key is at least as good for both sides and better for one); then the line \"choice: \" "+
 		"and the one key you pick: %s\n"+
 		"4. <response>: your reply to the user, doing exactly what the chosen key's strategy asks.\n\n",

@@ -23,9 +23,9 @@ import (
 func WriteText(w io.Writer, r *Result) error {
 	ew := &errWriter{w: w}
 	p := func(format string, a ...any) { fmt.Fprintf(ew, format, a...) }
-	marked := r.Transformed
-	if r.Pricing == nil || len(marked) == 0 {
-		marked = r.Matrix
+	decided := r.Transformed // the matrix the solver chose on
+	if r.Pricing == nil || len(decided) == 0 {
+		decided = r.Matrix
 	}
 	if len(r.Matrix) > 0 {
 		if r.Pricing == nil {
@@ -54,7 +54,7 @@ func WriteText(w io.Writer, r *Result) error {
 		p("rule: %s\n", ruleLine(r.Rule, r.Disagreement))
 	}
 	if r.SolverChoice != "" {
-		p("solver's choice: %s%s\n", r.SolverChoice, cellText(marked, r.SolverChoice, r.Rule, r.Disagreement))
+		p("solver's choice: %s%s\n", r.SolverChoice, cellText(decided, r.SolverChoice, r.Rule, r.Disagreement))
 		if len(r.Tied) > 1 {
 			p("  tied with %s; the game's order decided\n", strings.Join(slices.DeleteFunc(slices.Clone(r.Tied), func(k string) bool { return k == r.SolverChoice }), ", "))
 		}

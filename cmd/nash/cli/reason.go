@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/client"
@@ -39,8 +41,17 @@ func runReason(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("%w: --offline needs --matrix FILE", ErrUsage)
 		case len(pos) > 0:
 			return fmt.Errorf("%w: --offline takes no question (got %q)", ErrUsage, pos[0])
-		case *policy != "" || *analyzeBy != "" || *stream || *sock != "":
-			return fmt.Errorf("%w: --policy, --analyze-by, --stream and --socket need the daemon (drop --offline)", ErrUsage)
+		}
+		var online []string // flags set that only a request to the daemon uses
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "offline", "matrix", "pricing", "game", "rule", "json":
+			default:
+				online = append(online, "--"+f.Name)
+			}
+		})
+		if len(online) > 0 {
+			return fmt.Errorf("%w: %s: not with --offline (they go to the daemon)", ErrUsage, strings.Join(online, ", "))
 		}
 		sel, err := selectOffline(env.Stdin, *matrix, *pricingFile, *gameFile, *rule)
 		if err != nil {

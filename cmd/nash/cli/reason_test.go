@@ -159,7 +159,7 @@ func TestReasonOfflineBadInput(t *testing.T) {
 			return []string{"--matrix", matrix(`"VQ_AQ": {"LLM": 1, "user": 1}, "DQ_DA": {"LLM": 1, "user": 1}, `)}
 		}, 1, `payoff: VQ_AQ: duplicate key`},
 		{"unknown key", func() []string { return []string{"--matrix", matrix(`"DQ_XX": {"LLM": 1, "user": 1}, `)} }, 1, `payoff: DQ_XX: unknown key`},
-		{"NaN", func() []string { return []string{"--matrix", matrix(`"DQ_DA": {"LLM": NaN, "user": 1}, `)} }, 1, `payoff: invalid JSON at byte 13: invalid character 'N'`},
+		{"NaN", func() []string { return []string{"--matrix", matrix(`"DQ_DA": {"LLM": NaN, "user": 1}, `)} }, 1, `payoff: DQ_DA.LLM: invalid JSON at byte 13: invalid character 'N'`},
 		{"huge number", func() []string { return []string{"--matrix", matrix(`"DQ_DA": {"LLM": 1e999, "user": 1}, `)} }, 1, `payoff: DQ_DA.LLM: 1e999 is not a finite`},
 		{"out of range", func() []string { return []string{"--matrix", matrix(`"DQ_DA": {"LLM": 1, "user": -7.5}, `)} }, 1, `payoff: DQ_DA.user: -7.5 outside [-5, 5]`},
 		{"missing field", func() []string { return []string{"--matrix", matrix(`"DQ_DA": {"LLM": 1}, `)} }, 1, `payoff: DQ_DA.user: missing`},
@@ -180,7 +180,8 @@ func TestReasonOfflineBadInput(t *testing.T) {
 		{"no matrix", func() []string { return nil }, 2, "--offline needs --matrix FILE"},
 		{"bad rule", func() []string { return []string{"--matrix", tdMatrix, "--rule", "best"} }, 2, `unknown selection rule "best"`},
 		{"question offline", func() []string { return []string{"--matrix", tdMatrix, "why?"} }, 2, "--offline takes no question"},
-		{"daemon flag offline", func() []string { return []string{"--matrix", tdMatrix, "--policy", "reject"} }, 2, "need the daemon"},
+		{"daemon flag offline", func() []string { return []string{"--matrix", tdMatrix, "--policy", "reject"} }, 2, "--policy: not with --offline"},
+		{"daemon flags offline", func() []string { return []string{"--matrix", tdMatrix, "--seed", "1", "--stream"} }, 2, "--seed, --stream: not with --offline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

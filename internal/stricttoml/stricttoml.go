@@ -1,4 +1,7 @@
-package gtalign
+// Package stricttoml decodes nashd's TOML files the one strict way every config reader uses
+// (daemon/config, reasoning/gtalign, reasoning/pricing): a key the target type does not define
+// is an error, and every error names the file and line ("pricing.toml:7: unknown key ratee").
+package stricttoml
 
 import (
 	"bufio"
@@ -12,10 +15,10 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// decodeStrict decodes TOML data from file into v and rejects keys that v does not define,
-// reporting "file:line: unknown key k"; syntax and type errors also name file and line. It
-// is the house rule of daemon/config (strict.go), which reasoning may not import.
-func decodeStrict(file string, data []byte, v any) (toml.MetaData, error) {
+// Decode decodes TOML data read from file into v and rejects keys that v does not define,
+// reporting "file:line: unknown key k" (only the outermost unknown key of an unknown table);
+// syntax and type errors also name file and line.
+func Decode(file string, data []byte, v any) (toml.MetaData, error) {
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(v)
 	if err != nil {
 		var pe toml.ParseError
@@ -31,7 +34,6 @@ func decodeStrict(file string, data []byte, v any) (toml.MetaData, error) {
 	if len(und) == 0 {
 		return md, nil
 	}
-	// Report only the outermost unknown keys: an unknown table also lists its children.
 	seen := map[string]bool{}
 	var msgs []string
 	for _, k := range und {
@@ -47,7 +49,7 @@ func decodeStrict(file string, data []byte, v any) (toml.MetaData, error) {
 		if parent {
 			continue
 		}
-		msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %s", file, keyLine(data, k), s))
+		msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %s", file, KeyLine(data, k), s))
 	}
 	sort.Strings(msgs)
 	return md, errors.New(strings.Join(msgs, "; "))
@@ -56,11 +58,11 @@ func decodeStrict(file string, data []byte, v any) (toml.MetaData, error) {
 // typeErr matches BurntSushi/toml's type errors, which carry the line only in the message.
 var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
 
-// keyLine finds the line on which key k is defined in TOML data, tracking table and
+// KeyLine finds the line on which key k is defined in TOML data, tracking table and
 // array-of-table headers. It returns 0 when the key cannot be located (an inline table, say).
 // Keys inside arrays of tables come without their index ("strategies.form"): the first
 // matching line after a header of that array is reported.
-func keyLine(data []byte, k toml.Key) int {
+func KeyLine(data []byte, k toml.Key) int {
 	want := k.String()
 	var table []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -75,7 +77,7 @@ func keyLine(data []byte, k toml.Key) int {
 			if i := strings.Index(h, "]"); i >= 0 {
 				h = h[:i]
 			}
-			table = splitKey(h)
+			table = SplitKey(h)
 			if strings.Join(table, ".") == want {
 				return line
 			}
@@ -85,7 +87,7 @@ func keyLine(data []byte, k toml.Key) int {
 		if eq <= 0 {
 			continue
 		}
-		full := append(append([]string{}, table...), splitKey(s[:eq])...)
+		full := append(append([]string{}, table...), SplitKey(s[:eq])...)
 		if strings.Join(full, ".") == want {
 			return line
 		}
@@ -93,9 +95,9 @@ func keyLine(data []byte, k toml.Key) int {
 	return 0
 }
 
-// splitKey splits a dotted TOML key, unquoting quoted parts ("a".b → a, b).
-func splitKey(s string) []string {
-	var parts []string
+// SplitKey splits a dotted TOML key, unquoting quoted parts ("a".b → a, b).
+func SplitKey(s string) toml.Key {
+	var parts toml.Key
 	for _, p := range strings.Split(s, ".") {
 		p = strings.TrimSpace(p)
 		p = strings.Trim(p, `"'`)

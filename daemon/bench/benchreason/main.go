@@ -256,7 +256,7 @@ func report(pairs []pair, n int) {
 }
 
 type passStats struct {
-	ms, promptMS, genMS  []float64
+	ms, promptMS, genMS []float64
 	gen, prompt, cacheN int
 }
 
