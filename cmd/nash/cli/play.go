@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/nashd/nashd/daemon/paths"
+	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/engine"
+	"github.com/nashd/nashd/reasoning/agents"
+	"github.com/nashd/nashd/reasoning/dond"
+	"github.com/nashd/nashd/solver/game"
+)
+
+// runPlay has two model agents play a game in this process (reasoning/agents, or
+// reasoning/dond for Deal or No Deal): the transcript as it happens, then the solver's
+// verdict; with --json one object at the end.
+func runPlay(ctx context.Context, env *Env, args []string) error {
+	fs := env.Flags()
+	model := fs.String("model", "", "model `FILE` (GGUF) both agents use, loaded in this process")
+	bobModel := fs.String("bob-model", "", "a second model `FILE` for Bob (default: --model)")
+	mode := fs.String("mode", "raw", "both agents' mode: raw, prompted or verified")
+	aliceMode := fs.String("alice-mode", "", "Alice's mode (default --mode)")
+	bobMode := fs.String("bob-mode", "", "Bob's mode (default --mode)")
+	rounds := fs.Int("rounds", 0, "pre-play negotiation rounds (simultaneous games; 0-20), or Deal or No Deal's round limit (default 10, at most 20)")
+	seed := fs.Uint("seed", 0, "seed of the sampling and of chance moves")
+	temp := fs.Float64("temperature", 0.8, "sampling temperature (0: greedy)")
+	messageChars := fs.Int("message-chars", 0, "longest negotiation message in characters (0: the default, 200)")
+	reasonChars := fs.Int("reason-chars", 0, "longest reason line before an action (0: the default, 200; -1: none)")
+	unconstrained := fs.Bool("unconstrained", false, "send no grammars (answers are parsed tolerantly; an agent that keeps answering out of form forfeits)")
+	gamesDir := fs.String("games", "", "directory of the game files a GAME name refers to (default CONFIGDIR/games)")
+	data := fs.String("data", "", "Deal or No Deal: the data `FILE` (one dialogue per line)")
+	line := fs.Int("line", 0, "Deal or No Deal: the line of --data to play, counting from 1")
+	alice := fs.String("alice", "raw", "Deal or No Deal: Alice's agent, raw or workflow")
+	bob := fs.String("bob", "raw", "Deal or No Deal: Bob's agent, raw or workflow")
+	candidates := fs.Int("candidates", 0, "Deal or No Deal: proposals offered to a workflow agent (0: the default, 3)")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object (the transcript inside) instead of the transcript as it happens")
+	threads := fs.Int("threads", 0, "generation threads (0: physical cores)")
+	nctx := fs.Int("ctx", 0, "context size per sequence (0: min(trained, 4096))")
+	pos, err := Parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: want one game (a name in the games directory, a game file, or dond)", ErrUsage)
+	}
+	if *model == "" {
+		return fmt.Errorf("%w: --model FILE is required (playing through the daemon is not available yet)", ErrUsage)
+	}
+	ref := pos[0]
+	dir := *gamesDir
+	if dir == "" {
+		dir = filepath.Join(paths.ConfigDir(), "games")
+	}
+
+	// Resolve the game before loading a model, so bad input fails at once.
+	var setup *dond.Setup
+	var g *game.Game
+	if ref == "dond" {
+		if *data == "" || *line == 0 {
+			return fmt.Errorf("%w: nash play dond needs --data FILE and --line N", ErrUsage)
+		}
+		if setup, err = dond.LoadLine(*data, *line); err != nil {
+			return err
+		}
+	} else {
+		if *data != "" || *line != 0 {
+			return fmt.Errorf("%w: --data and --line go with the game dond", ErrUsage)
+		}
+		if g, err = agents.FindGame(dir, ref); err != nil {
+			return err
+		}
+		if g.Kind() == game.KindAllocation {
+			if setup, err = dond.FromAllocation(g.Allocation); err != nil {
+				return fmt.Errorf("%s: %w", g.Name, err)
+			}
+			g = nil
+		}
+	}
+	var modes [2]agents.Mode
+	var kinds [2]dond.Kind
+	if setup == nil {
+		for i, m := range []string{*aliceMode, *bobMode} {
+			if m == "" {
+				m = *mode
+			}
+			if modes[i], err = agents.ParseMode(m); err != nil {
+				return fmt.Errorf("%w: %w", ErrUsage, err)
+			}
+		}
+	} else {
+		for i, k := range []string{*alice, *bob} {
+			if kinds[i], err = dond.ParseKind(k); err != nil {
+				return fmt.Errorf("%w: %w", ErrUsage, err)
+			}
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	open := func(path string) (inference.Generator, error) {
+		return engine.Open(path, engine.Options{ContextSize: *nctx, Threads: *threads, Logger: logger})
+	}
+	genA, err := open(*model)
+	if err != nil {
+		return err
+	}
+	defer genA.Close()
+	genB := genA
+	if *bobModel != "" {
+		if genB, err = open(*bobModel); err != nil {
+			return err
+		}
+		defer genB.Close()
+	}
+	sampling := func(i int) inference.Sampling {
+		s := inference.DefaultSampling(uint32(*seed) + uint32(i)<<16)
+		s.Temperature = float32(*temp)
+		return s
+	}
+	var onEvent func(agents.Event) error
+	if !*asJSON {
+		onEvent = func(e agents.Event) error { return printEvent(env.Stdout, e) }
+	}
+
+	var res any
+	var st agents.Stats
+	if setup != nil {
+		r, err := dond.Play(ctx, setup, [2]dond.Agent{{Gen: genA, Kind: kinds[0], Sampling: sampling(0)}, {Gen: genB, Kind: kinds[1], Sampling: sampling(1)}},
+			&dond.Options{Rounds: *rounds, MessageChars: *messageChars, Candidates: *candidates, Unconstrained: *unconstrained, OnEvent: onEvent})
+		if err != nil {
+			return err
+		}
+		res, st = r, r.Stats
+	} else {
+		r, err := agents.Play(ctx, g, [2]agents.Agent{{Gen: genA, Mode: modes[0], Sampling: sampling(0)}, {Gen: genB, Mode: modes[1], Sampling: sampling(1)}},
+			&agents.Options{Rounds: *rounds, Seed: uint64(*seed), MessageChars: *messageChars, ReasonChars: *reasonChars, Unconstrained: *unconstrained, OnEvent: onEvent})
+		if err != nil {
+			return err
+		}
+		res, st = r, r.Stats
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, res)
+	}
+	_, err = fmt.Fprintf(env.Stdout, "%d turns, %d generations, %d prompt tokens (%d from cache), %d generated; %.0f ms, %.1f%% outside the model\n",
+		st.Turns, st.Generations, st.PromptTokens, st.CacheN, st.GeneratedTokens, st.TotalMS, 100*st.OutsideShare)
+	return err
+}
+
+// printEvent writes one transcript event as text.
+func printEvent(w io.Writer, e agents.Event) error {
+	var err error
+	switch e.Phase {
+	case agents.PhaseVerdict:
+		_, err = fmt.Fprintf(w, "verdict: %s\n", e.Text)
+	case agents.PhaseChance:
+		_, err = fmt.Fprintf(w, "[%d] chance: %s\n", e.Turn, e.Text)
+	case agents.PhaseBelief:
+		_, err = fmt.Fprintf(w, "[%d] %s (belief): %s\n", e.Turn, e.Agent, e.Text)
+	case agents.PhaseRetry, agents.PhaseForfeit:
+		_, err = fmt.Fprintf(w, "[%d] %s (%s): %s\n%s\n", e.Turn, e.Agent, e.Phase, e.Error, indent(e.Text))
+	default:
+		head := fmt.Sprintf("[%d] %s (%s", e.Turn, e.Agent, e.Phase)
+		if e.Round > 0 {
+			head += fmt.Sprintf(", round %d", e.Round)
+		}
+		head += fmt.Sprintf(", %d tokens, %.0f ms)", e.Tokens, e.MS)
+		if e.Action != "" {
+			head += ": " + e.Action
+		}
+		_, err = fmt.Fprintf(w, "%s\n%s\n", head, indent(e.Text))
+	}
+	return err
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
