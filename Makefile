@@ -31,7 +31,7 @@ BENCHMODEL := models/testdata/gen/bench.gguf
 # The cgo packages that include llama.h (the binding and the benchmarks' reference loop).
 CGO_PATHS := inference/llama/zz_cgo_paths.go inference/llamabench/zz_cgo_paths.go
 
-.PHONY: all build cgo-paths oracle test test-short vet fmt check run bench-inference bench-solver bench-daemon bench-reasoning clean env help
+.PHONY: all build cgo-paths oracle test test-short vet fmt check run bench-inference bench-contention bench-solver bench-daemon bench-reasoning clean env help
 
 all: build
 
@@ -83,6 +83,9 @@ $(BENCHMODEL): | build
 
 bench-inference: build $(BENCHMODEL) ## Go engine vs a C reference loop on the bench model
 	bash scripts/bench-inference.sh $(BENCHMODEL)
+
+bench-contention: build $(BENCHMODEL) ## threads 1..cores vs auto, idle and under busy loops (contention_ratio=X, quiet_ratio=Y)
+	bash scripts/bench-contention.sh $(BENCHMODEL)
 
 bench-solver: build ## nashd all-equilibria vs lrsnash on random games
 	$(GO) test -run '^$$' -bench BenchmarkLemkeHowson100 -benchtime 20x ./solver/bimatrix/

@@ -17,6 +17,9 @@
 //	POST /v1/games/solve       a game from configs/games by name, or inline JSON; no model needed
 //	                           (the report, its config provenance and, with include_game, the game)
 //	GET  /v1/games             the games loaded from configs/games
+//	POST /v1/games/play        two agents on the model play a game or Deal or No Deal, judged by
+//	                           the solver (reasoning/agents, reasoning/dond); stream: true sends
+//	                           each transcript event, then the result; a disconnect stops the game
 //	GET  /health               200 when ready, 503 + Retry-After while the model loads
 //	GET  /v1/status            model state and load progress, queue, config versions, reload errors
 //	GET  /metrics              Prometheus text (requests, queue depth, tokens, tokens/s, reloads, swaps)

@@ -13,6 +13,7 @@ import (
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/inference/engine/threadctl"
 	"github.com/nashd/nashd/solver/game"
 )
 
@@ -85,11 +86,24 @@ func modelStatus(st modelmgr.Status) api.ModelStatus {
 	if m := st.Serving; m != nil {
 		out.Serving = &api.ServingModel{Name: m.Name, Info: m.Info, Loaded: m.Loaded, LoadMS: m.LoadMS,
 			TestModel: m.TestModel, Warning: m.Warning, ConfigPath: m.ConfigPath}
+		if r := m.Remote; r != nil {
+			out.Serving.Remote = remoteModel(*r)
+		}
+		if t := m.Threads; t != nil {
+			out.Serving.Threads = &api.ThreadsStatus{Generation: threadCount(t.Generation), Batch: threadCount(t.Batch), Poll: t.Poll}
+		}
 	}
 	if l := st.Loading; l != nil {
 		out.Loading = &api.LoadingModel{Name: l.Name, Path: l.Path, Progress: l.Progress, Since: l.Since}
 	}
 	return out
+}
+
+// threadCount converts a thread controller's statistics to their wire form.
+func threadCount(st threadctl.Stats) api.ThreadCount {
+	return api.ThreadCount{Threads: st.Threads, Min: st.Min, Max: st.Max, Adaptive: st.Adaptive,
+		Steps: st.Steps, Stalls: st.Stalls, Stopped: st.Stopped, StepsDown: st.StepsDown, StepsUp: st.StepsUp,
+		ProbesFailed: st.ProbesFailed, HoldMS: float64(st.Hold) / float64(time.Millisecond)}
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, env *Env) {
@@ -108,7 +122,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request, env *Env) {
 	for _, n := range names {
 		spec := snap.Spec(n)
 		e := api.ModelEntry{ID: n, Object: "model", OwnedBy: "nashd", Default: n == snap.Models.Default, Path: spec.Path, State: "configured"}
-		if fi, err := os.Stat(spec.Path); err == nil {
+		if fi, err := os.Stat(spec.Path); err == nil && !spec.IsRemote() {
 			e.Created = fi.ModTime().Unix()
 		}
 		switch {
@@ -126,7 +140,9 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request, env *Env) {
 				e.Loaded, e.State = true, "draining"
 			}
 		}
-		if e.Meta == nil && s.opts.Inspect != nil {
+		if spec.IsRemote() {
+			e.Remote = remoteEntry(r.Context(), spec, st)
+		} else if e.Meta == nil && s.opts.Inspect != nil {
 			if m, err := s.opts.Inspect(spec.Path); err == nil {
 				e.Meta = m
 			} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/modelmgr"
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/remote"
 )
 
 // AsAPIError maps any error to an [api.APIError]: sentinel errors of the model manager and
@@ -43,6 +44,10 @@ func AsAPIError(err error) *api.APIError {
 		return &api.APIError{Status: http.StatusBadRequest, Message: err.Error(), Type: api.TypeInvalidRequest, Param: "grammar", Code: "invalid_grammar"}
 	case errors.Is(err, inference.ErrInvalidRequest):
 		return &api.APIError{Status: http.StatusBadRequest, Message: err.Error(), Type: api.TypeInvalidRequest}
+	case errors.Is(err, remote.ErrBusy):
+		return &api.APIError{Status: http.StatusServiceUnavailable, Message: err.Error(), Type: api.TypeUnavailable, Code: "remote_busy", RetryAfter: 2}
+	case errors.Is(err, remote.ErrUnreachable), errors.Is(err, remote.ErrUnauthorized), errors.Is(err, remote.ErrStreamCut), errors.Is(err, remote.ErrServer):
+		return &api.APIError{Status: http.StatusBadGateway, Message: err.Error(), Type: api.TypeServer, Code: "remote_error"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &api.APIError{Status: http.StatusGatewayTimeout, Message: "request timed out (server.request_timeout)", Type: api.TypeTimeout, Code: "timeout"}
 	case errors.Is(err, context.Canceled):

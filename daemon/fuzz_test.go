@@ -7,6 +7,7 @@ import (
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/reasoning/agents"
 )
 
 // FuzzChatRequest: any body decodes to a request or a 4xx error, never a panic.
@@ -94,6 +95,59 @@ func FuzzReasonRequest(f *testing.F) {
 		g := inference.Request{Sampling: o.Sampling}
 		if err := g.Validate(); err != nil {
 			t.Fatalf("parseReason accepted sampling the engine rejects: %v (%s)", err, body)
+		}
+	})
+}
+
+// FuzzPlayRequest: any body for /v1/games/play decodes to a valid game call or a 400/404
+// error naming a field, never a panic.
+func FuzzPlayRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"game":"prisoner_dilemma","rounds":2,"alice_mode":"verified","bob_mode":"prompted","seed":3,"temperature":0.5}`,
+		`{"game":"escalation","mode":"prompted","reason_chars":-1}`,
+		`{"game":"dond","line":3,"alice":"workflow","rounds":20,"candidates":10}`,
+		`{"game":"dond","line_text":"<input> 1 4 2 1 2 2 </input> <partner_input> 1 0 2 2 2 3 </partner_input>","line":9}`,
+		`{"game":"deal_or_no_deal_example","bob":"workflow"}`,
+		`{"game":"dond","line":51}`, `{"game":"x"}`, `{"game":"prisoner_dilemma","top_k":-1,"min_p":2}`, `{"seed":-1}`,
+	} {
+		f.Add(s)
+	}
+	snap := &config.Snapshot{Daemon: config.DefaultDaemon(), Games: map[string]*config.Game{}}
+	for _, name := range []string{"prisoner_dilemma", "escalation", "deal_or_no_deal_example"} {
+		g, err := agents.FindGame("../configs/games", name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		snap.Games[name] = &config.Game{Name: name, Value: g}
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var req api.PlayRequest
+		if err := json.Unmarshal([]byte(body), &req); err != nil {
+			if ae := AsAPIError(jsonError(err)); ae.Status != 400 {
+				t.Fatalf("decode error mapped to %d", ae.Status)
+			}
+			return
+		}
+		call, err := parsePlay(&req, snap)
+		if err != nil {
+			if ae := AsAPIError(err); (ae.Status != 400 && ae.Status != 404) || ae.Param == "" {
+				t.Fatalf("error mapped to %d (param %q): %v", ae.Status, ae.Param, err)
+			}
+			return
+		}
+		if (call.g == nil) == (call.setup == nil) {
+			t.Fatalf("accepted a call with game %v and setup %v", call.g, call.setup)
+		}
+		if call.setup != nil {
+			if err := call.setup.Validate(); err != nil {
+				t.Fatalf("accepted an invalid setup: %v (%s)", err, body)
+			}
+		}
+		for _, s := range call.sampling {
+			g := inference.Request{Sampling: s}
+			if err := g.Validate(); err != nil {
+				t.Fatalf("parsePlay accepted sampling the engine rejects: %v (%s)", err, body)
+			}
 		}
 	})
 }

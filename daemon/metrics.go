@@ -3,6 +3,7 @@ package daemon
 import (
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/inference/engine/threadctl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -71,6 +72,37 @@ func newMetrics(store *config.Store, mm *modelmgr.Manager) *metrics {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_model_load_failures_total", Help: "Model loads that failed."},
 			status(func(s modelmgr.Status) float64 { return float64(s.LoadFailed) })),
 	)
+	// Threads of the serving model's decode steps, by kind (generation: single-token steps;
+	// batch: prompt steps). The counters are the serving model's since it was loaded.
+	for _, k := range []struct {
+		kind string
+		f    func(threadctl.Report) threadctl.Stats
+	}{
+		{"generation", func(r threadctl.Report) threadctl.Stats { return r.Generation }},
+		{"batch", func(r threadctl.Report) threadctl.Stats { return r.Batch }},
+	} {
+		threads := func(f func(threadctl.Stats) float64) func() float64 {
+			return func() float64 {
+				if s := mm.Status().Serving; s != nil && s.Threads != nil {
+					return f(k.f(*s.Threads))
+				}
+				return 0
+			}
+		}
+		labels := prometheus.Labels{"kind": k.kind}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "nashd_threads", Help: "Threads the serving model's decode steps use now, by kind (generation, batch).", ConstLabels: labels},
+				threads(func(s threadctl.Stats) float64 { return float64(s.Threads) })),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_thread_stalls_total", Help: "Decode steps much slower than usual (a thread preempted), by kind; since the serving model was loaded.", ConstLabels: labels},
+				threads(func(s threadctl.Stats) float64 { return float64(s.Stalls) })),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_thread_steps_stopped_total", Help: "Stalled decode steps stopped and run again with fewer threads, by kind; since the serving model was loaded.", ConstLabels: labels},
+				threads(func(s threadctl.Stats) float64 { return float64(s.Stopped) })),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_thread_changes_total", Help: "Changes of the adaptive thread count, by kind and direction; since the serving model was loaded.", ConstLabels: prometheus.Labels{"kind": k.kind, "direction": "down"}},
+				threads(func(s threadctl.Stats) float64 { return float64(s.StepsDown) })),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_thread_changes_total", Help: "Changes of the adaptive thread count, by kind and direction; since the serving model was loaded.", ConstLabels: prometheus.Labels{"kind": k.kind, "direction": "up"}},
+				threads(func(s threadctl.Stats) float64 { return float64(s.StepsUp) })),
+		)
+	}
 	for _, r := range []struct {
 		result string
 		f      func(config.ReloadStats) uint64

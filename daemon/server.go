@@ -110,8 +110,10 @@ func New(opts Options) (*Server, error) {
 	s.Handle("GET /v1/models", s.models)
 	s.Handle("POST /v1/games/solve", s.solve)
 	s.Handle("GET /v1/games", s.listGames)
+	s.Handle("POST /v1/games/play", s.play)
 	s.Handle("GET /health", s.health)
 	s.Handle("GET /v1/status", s.status)
+	s.completionRoutes()
 	metricsH := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 	s.Handle("GET /metrics", func(w http.ResponseWriter, r *http.Request, _ *Env) { metricsH.ServeHTTP(w, r) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/modelmgr"
+	"github.com/nashd/nashd/inference/engine/threadctl"
 )
 
 // fill sets every encoded field of v (a pointer) to a value other than its zero value, so a
@@ -60,5 +62,37 @@ func TestModelStatusWire(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("wire status\n%s\nmodel manager's\n%s", got, want)
+	}
+}
+
+// TestThreadsStatusWire: every statistic of the thread controllers reaches the wire status
+// under the same name (Hold as HoldMS).
+func TestThreadsStatusWire(t *testing.T) {
+	var r threadctl.Report
+	fill(t, reflect.ValueOf(&r).Elem())
+	r.Batch.Steps = 7 // tell the two kinds apart
+	st := modelmgr.Status{Serving: &modelmgr.ModelStatus{Threads: &r}}
+	w := modelStatus(st).Serving.Threads
+	if w == nil || w.Poll != r.Poll {
+		t.Fatalf("wire threads %+v, want poll %d", w, r.Poll)
+	}
+	for _, k := range []struct {
+		from threadctl.Stats
+		to   api.ThreadCount
+	}{{r.Generation, w.Generation}, {r.Batch, w.Batch}} {
+		fv, tv := reflect.ValueOf(k.from), reflect.ValueOf(k.to)
+		for i := range fv.NumField() {
+			name := fv.Type().Field(i).Name
+			got := tv.FieldByName(name)
+			if name == "Hold" {
+				if k.to.HoldMS != float64(k.from.Hold)/1e6 {
+					t.Errorf("HoldMS = %v, want %v", k.to.HoldMS, float64(k.from.Hold)/1e6)
+				}
+				continue
+			}
+			if !got.IsValid() || !reflect.DeepEqual(got.Interface(), fv.Field(i).Interface()) {
+				t.Errorf("ThreadCount.%s = %v, want %v", name, got, fv.Field(i).Interface())
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@
 //	GET  /v1/models            [List] of [ModelEntry]
 //	POST /v1/games/solve       [SolveRequest] → [SolveResponse]
 //	GET  /v1/games             [List] of [GameEntry]
+//	POST /v1/games/play        [PlayRequest] → [PlayResult] (or a stream of events: [DecodePlayEvent])
 //	GET  /v1/status            [StatusResponse]
 //
 // # Errors

@@ -72,6 +72,39 @@ type ServingModel struct {
 	TestModel  bool                `json:"test_model,omitempty"` // the built-in random-weight model
 	Warning    string              `json:"warning,omitempty"`
 	ConfigPath string              `json:"config_path"`
+	// Threads is how many threads the model's decode steps use, for models that choose
+	// their own (llama.cpp models).
+	Threads *ThreadsStatus `json:"threads,omitempty"`
+	// Remote describes the server of a remote model.
+	Remote *RemoteModel `json:"remote,omitempty"`
+}
+
+// ThreadsStatus describes the thread counts of the serving model: single-token
+// (generation) steps and multi-token (prompt) steps, each fixed or adapted to the load.
+type ThreadsStatus struct {
+	Generation ThreadCount `json:"generation"`
+	Batch      ThreadCount `json:"batch"`
+	Poll       int         `json:"poll"` // the thread pools' polling level, 0-100
+}
+
+// ThreadCount is one kind of decode step's thread count and what its controller has seen
+// since the model was loaded.
+type ThreadCount struct {
+	Threads  int    `json:"threads"` // in use now
+	Min      int    `json:"min"`
+	Max      int    `json:"max"`
+	Adaptive bool   `json:"adaptive"` // false: a fixed count (threads = N)
+	Steps    uint64 `json:"steps"`
+	// Stalls are steps much slower than usual for their size and thread count (a thread was
+	// preempted); Stopped are stalls cut short and run again with fewer threads.
+	Stalls  uint64 `json:"stalls"`
+	Stopped uint64 `json:"stopped"`
+	// StepsDown and StepsUp count changes of the count; ProbesFailed, tries of one thread
+	// more that were slower; HoldMS is the wait before the next try.
+	StepsDown    uint64  `json:"steps_down"`
+	StepsUp      uint64  `json:"steps_up"`
+	ProbesFailed uint64  `json:"probes_failed"`
+	HoldMS       float64 `json:"hold_ms"`
 }
 
 // LoadingModel describes a load in progress.
@@ -143,4 +176,6 @@ type ModelEntry struct {
 	// Reasoning is set on an alias "NAME@MODE": model Parent with that reasoning mode.
 	Reasoning string `json:"reasoning,omitempty"`
 	Parent    string `json:"parent,omitempty"`
+	// Remote describes the server of a remote model (url in models.toml); Path is then empty.
+	Remote *RemoteModel `json:"remote,omitempty"`
 }

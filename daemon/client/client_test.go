@@ -160,7 +160,9 @@ func TestRetryBusy(t *testing.T) {
 
 func TestWriteStatus(t *testing.T) {
 	st := &api.StatusResponse{Version: "v1", PID: 42, Uptime: 61,
-		Model: api.ModelStatus{State: "ready", Serving: &api.ServingModel{Name: "tiny", TestModel: true, Warning: "random weights"},
+		Model: api.ModelStatus{State: "ready", Serving: &api.ServingModel{Name: "tiny", TestModel: true, Warning: "random weights",
+			Threads: &api.ThreadsStatus{Generation: api.ThreadCount{Threads: 1, Min: 1, Max: 4, Adaptive: true, Stalls: 3, StepsDown: 2, StepsUp: 1},
+				Batch: api.ThreadCount{Threads: 2, Min: 2, Max: 2}, Poll: 5}},
 			Loading: &api.LoadingModel{Name: "big", Progress: 0.25}, Slots: 2, QueueSize: 8, Running: 1},
 		Config: api.ConfigStatus{Dir: "/c", Generation: 3, Files: map[string]api.FileVersion{"nashd.toml": {Version: "abc"}, "games/pd.toml": {Version: "def"}},
 			Errors: map[string]string{"models.toml": "models.toml:1: bad"}},
@@ -175,7 +177,8 @@ func TestWriteStatus(t *testing.T) {
 		"queue:   1 running, 0 queued (slots 2, queue 8)", "         games/pd.toml def\n         nashd.toml    abc\n",
 		"reload error (old config kept): models.toml:1: bad", "games:   [pd]",
 		"reasoning: chat mode none; rule welfare, policy override, analyze_by model; game gtalign.toml@g1\n",
-		"learned lengths: DA 12.2 tokens (n 4), CQ no data  [/st/l.json]\n"} {
+		"learned lengths: DA 12.2 tokens (n 4), CQ no data  [/st/l.json]\n",
+		"threads: generation 1 (auto 1-4, 3 stalls, 2 down, 1 up), prompt 2 (0 stalls), poll 5\n"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, b.String())
 		}

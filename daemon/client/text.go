@@ -13,6 +13,15 @@ import (
 	"github.com/nashd/nashd/daemon/api"
 )
 
+// threadCount describes one kind of step's threads: "1 (auto 1-4, 3 stalls, 2 down, 1 up)", or
+// "2 (0 stalls)" for a count that does not adapt (fixed, or one thread for a small model).
+func threadCount(c api.ThreadCount) string {
+	if !c.Adaptive {
+		return fmt.Sprintf("%d (%d stalls)", c.Threads, c.Stalls)
+	}
+	return fmt.Sprintf("%d (auto %d-%d, %d stalls, %d down, %d up)", c.Threads, c.Min, c.Max, c.Stalls, c.StepsDown, c.StepsUp)
+}
+
 // WriteStatus writes the daemon's status for people (`nash status`): version, model, queue,
 // config files with their versions, reload errors, pricing and games. socket is the path the
 // status came from.
@@ -26,6 +35,9 @@ func WriteStatus(w io.Writer, st *api.StatusResponse, socket string) error {
 		fmt.Fprintf(bw, "model:   %s  %s  (%s, %d params, ctx %d × %d slots, loaded in %.0f ms)\n", s.Name, s.Info.Path, s.Info.Description, s.Info.Parameters, s.Info.ContextSize, m.Slots, s.LoadMS)
 		if s.TestModel {
 			fmt.Fprintf(bw, "         WARNING: %s\n", s.Warning)
+		}
+		if t := s.Threads; t != nil {
+			fmt.Fprintf(bw, "threads: generation %s, prompt %s, poll %d\n", threadCount(t.Generation), threadCount(t.Batch), t.Poll)
 		}
 	default:
 		fmt.Fprintf(bw, "model:   %s\n", m.State)

@@ -157,3 +157,49 @@ func FuzzLoadFiles(f *testing.F) {
 		}
 	})
 }
+
+// TestThreadsAndPoll: threads and batch_threads take an integer or "auto"; models.toml's
+// values (including poll = 0) override nashd.toml's, and absent ones inherit them.
+func TestThreadsAndPoll(t *testing.T) {
+	for _, tt := range []struct {
+		name, daemon, model  string
+		threads, batch, poll int
+	}{
+		{"defaults", "", "", -1, 0, 0},
+		{"0 is the default", "threads = 0\n", "", 0, 0, 0},
+		{"auto in nashd.toml", "threads = \"auto\"\n", "", -1, 0, 0},
+		{"fixed in nashd.toml", "threads = 3\nbatch_threads = 2\npoll = 50\n", "", 3, 2, 50},
+		{"model auto over fixed", "threads = 3\npoll = 50\n", "threads = \"auto\"\nbatch_threads = \"auto\"\npoll = 0\n", -1, -1, 0},
+		{"model fixed over auto", "threads = \"auto\"\n", "threads = 1\npoll = 100\n", 1, 0, 100},
+		{"model inherits", "threads = 4\nbatch_threads = \"auto\"\npoll = 20\n", "threads = 0\n", 4, -1, 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, "nashd.toml", "[inference]\n"+tt.daemon)
+			write(t, dir, "models.toml", "default = \"a\"\n[models.a]\npath = \"a.gguf\"\n"+tt.model)
+			s, err := Load(dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp := s.DefaultSpec()
+			if sp.Threads != tt.threads || sp.BatchThreads != tt.batch || sp.Poll != tt.poll {
+				t.Errorf("spec threads %d, batch_threads %d, poll %d; want %d, %d, %d", sp.Threads, sp.BatchThreads, sp.Poll, tt.threads, tt.batch, tt.poll)
+			}
+		})
+	}
+	for _, tt := range []struct{ file, content, want string }{
+		{"nashd.toml", "[inference]\nthreads = -2\n", "nashd.toml:2"},
+		{"nashd.toml", "[inference]\n\nthreads = \"many\"\n", "nashd.toml:3"},
+		{"nashd.toml", "[inference]\nbatch_threads = 513\n", "outside [0, 512]"},
+		{"nashd.toml", "[inference]\npoll = 101\n", "inference.poll: 101 outside [0, 100]"},
+		{"nashd.toml", "[inference]\nthreads = 1.5\n", "nashd.toml:2"},
+		{"models.toml", "default = \"a\"\n[models.a]\npath = \"a.gguf\"\npoll = -1\n", "models.a.poll: -1 outside [0, 100]"},
+		{"models.toml", "default = \"a\"\n[models.a]\npath = \"a.gguf\"\nthreads = \"Auto\"\n", "models.toml:4"},
+	} {
+		dir := t.TempDir()
+		write(t, dir, tt.file, tt.content)
+		if _, err := Load(dir, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%s = %q) error %v, want it to contain %q", tt.file, tt.content, err, tt.want)
+		}
+	}
+}

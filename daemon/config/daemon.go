@@ -42,12 +42,19 @@ type Server struct {
 // Inference holds the defaults for every model (models.toml may override per model) and the
 // scheduler's limits.
 type Inference struct {
-	Threads      int `toml:"threads"`       // 0 = number of CPUs
-	BatchThreads int `toml:"batch_threads"` // 0 = Threads
-	ContextSize  int `toml:"context_size"`  // tokens per slot; 0 = min(trained context, 4096)
-	BatchSize    int `toml:"batch_size"`    // prompt tokens per decode
-	Slots        int `toml:"slots"`         // sequences decoded together in one batch
-	QueueSize    int `toml:"queue_size"`    // requests waiting beyond the slots; 503 when full
+	// Threads is the thread count of generation steps: an integer fixes it; "auto" (the
+	// default, as is 0) adapts it to the load between 1 and the physical cores.
+	Threads Threads `toml:"threads"`
+	// BatchThreads is the thread count of prompt steps: an integer, "auto", or 0 (as
+	// Threads).
+	BatchThreads Threads `toml:"batch_threads"`
+	// Poll is the polling level of the thread pools, 0 (idle workers sleep at once, the
+	// default) to 100 (they spin longest for the next step).
+	Poll        int `toml:"poll"`
+	ContextSize int `toml:"context_size"` // tokens per slot; 0 = min(trained context, 4096)
+	BatchSize   int `toml:"batch_size"`   // prompt tokens per decode
+	Slots       int `toml:"slots"`        // sequences decoded together in one batch
+	QueueSize   int `toml:"queue_size"`   // requests waiting beyond the slots; 503 when full
 }
 
 // Log holds the logging settings; the level applies on reload, the format at start.
@@ -90,7 +97,7 @@ func DefaultDaemon() Daemon {
 			RequestTimeout:  Duration(10 * time.Minute),
 			ShutdownTimeout: Duration(30 * time.Second),
 		},
-		Inference: Inference{ContextSize: 0, BatchSize: 512, Slots: 2, QueueSize: 16},
+		Inference: Inference{Threads: ThreadsAuto, ContextSize: 0, BatchSize: 512, Slots: 2, QueueSize: 16},
 		Log:       Log{Format: "text", Level: "info"},
 		Reasoning: Reasoning{SelectionRule: "welfare", MismatchPolicy: "override", AnalyzeBy: "model", Mode: "none", Game: GTAlignFile},
 	}
@@ -126,10 +133,12 @@ func (d *Daemon) Validate() error {
 	}
 	in := &d.Inference
 	switch {
-	case in.Threads < 0:
-		return fmt.Errorf("inference.threads: %d < 0", in.Threads)
-	case in.BatchThreads < 0:
-		return fmt.Errorf("inference.batch_threads: %d < 0", in.BatchThreads)
+	case in.Threads.Validate() != nil:
+		return fmt.Errorf("inference.threads: %w", in.Threads.Validate())
+	case in.BatchThreads.Validate() != nil:
+		return fmt.Errorf("inference.batch_threads: %w", in.BatchThreads.Validate())
+	case in.Poll < 0 || in.Poll > MaxPoll:
+		return fmt.Errorf("inference.poll: %d outside [0, %d]", in.Poll, MaxPoll)
 	case in.ContextSize < 0 || (in.ContextSize > 0 && in.ContextSize < 16):
 		return fmt.Errorf("inference.context_size: %d: want 0 (the model's trained context, at most 4096) or at least 16", in.ContextSize)
 	case in.BatchSize < 1:

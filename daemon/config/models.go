@@ -16,19 +16,23 @@ type Models struct {
 	Models map[string]Model `toml:"models"`
 }
 
-// Model is one [models.NAME] table. Zero numeric fields take nashd.toml's [inference] values.
+// Model is one [models.NAME] table. Zero numeric fields take nashd.toml's [inference] values,
+// and so does an absent poll.
 type Model struct {
-	Path         string `toml:"path"` // GGUF file; relative paths are relative to the config dir
-	Context      int    `toml:"context"`
-	Threads      int    `toml:"threads"`
-	BatchThreads int    `toml:"batch_threads"`
-	BatchSize    int    `toml:"batch_size"`
-	GPULayers    int    `toml:"gpu_layers"`
-	Slots        int    `toml:"slots"`
-	ChatTemplate string `toml:"chat_template"`
+	Path         string  `toml:"path"` // GGUF file; relative paths are relative to the config dir
+	Context      int     `toml:"context"`
+	Threads      Threads `toml:"threads"`       // an integer, "auto", or 0 (nashd.toml's)
+	BatchThreads Threads `toml:"batch_threads"` // an integer, "auto", or 0 (nashd.toml's)
+	Poll         *int    `toml:"poll"`          // 0-100; absent: nashd.toml's
+	BatchSize    int     `toml:"batch_size"`
+	GPULayers    int     `toml:"gpu_layers"`
+	Slots        int     `toml:"slots"`
+	ChatTemplate string  `toml:"chat_template"`
 	// FallbackTestModel: when Path does not exist, serve nashd's built-in tiny test model
 	// (random weights: gibberish output) instead of failing, with a loud warning.
 	FallbackTestModel bool `toml:"fallback_test_model"`
+	// Remote fields (remote.go): a model served by an OpenAI-compatible server instead of a file.
+	RemoteModel
 }
 
 var modelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
@@ -49,16 +53,20 @@ func (m *Models) Validate() error {
 		}
 		md := m.Models[n]
 		switch {
-		case md.Path == "":
-			return fmt.Errorf("models.%s.path: missing", n)
+		case md.Path == "" && md.URL == "":
+			return fmt.Errorf("models.%s.path: missing (or set url for a remote model)", n)
+		case md.RemoteModel.validate(n, md.Path) != nil:
+			return md.RemoteModel.validate(n, md.Path)
 		case md.Context < 0:
 			return fmt.Errorf("models.%s.context: %d < 0", n, md.Context)
 		case md.Context != 0 && md.Context < 16:
 			return fmt.Errorf("models.%s.context: %d is below the minimum 16", n, md.Context)
-		case md.Threads < 0:
-			return fmt.Errorf("models.%s.threads: %d < 0", n, md.Threads)
-		case md.BatchThreads < 0:
-			return fmt.Errorf("models.%s.batch_threads: %d < 0", n, md.BatchThreads)
+		case md.Threads.Validate() != nil:
+			return fmt.Errorf("models.%s.threads: %w", n, md.Threads.Validate())
+		case md.BatchThreads.Validate() != nil:
+			return fmt.Errorf("models.%s.batch_threads: %w", n, md.BatchThreads.Validate())
+		case md.Poll != nil && (*md.Poll < 0 || *md.Poll > MaxPoll):
+			return fmt.Errorf("models.%s.poll: %d outside [0, %d]", n, *md.Poll, MaxPoll)
 		case md.BatchSize < 0:
 			return fmt.Errorf("models.%s.batch_size: %d < 0", n, md.BatchSize)
 		case md.GPULayers < 0:
@@ -81,16 +89,23 @@ func (m *Models) Validate() error {
 // Spec is the effective settings of one model: models.toml merged over nashd.toml's
 // [inference] defaults, with the path made absolute. Two equal Specs load the same engine.
 type Spec struct {
-	Name         string
-	Path         string
-	ContextSize  int
-	BatchSize    int
+	Name        string
+	Path        string
+	ContextSize int
+	BatchSize   int
+	// Threads and BatchThreads are thread counts as the engine takes them: N > 0 fixed,
+	// -1 ([ThreadsAuto]) adaptive, 0 the default (Threads: adaptive; BatchThreads: as
+	// Threads).
 	Threads      int
 	BatchThreads int
+	Poll         int // thread pools' polling level, 0-100
 	GPULayers    int
 	Slots        int
 	ChatTemplate string
 	Fallback     bool
+	// Remote is set for a model served by another server (url in models.toml); Path is then
+	// empty and the engine settings above are unused.
+	Remote RemoteSpec
 }
 
 // DefaultSpec returns the effective Spec of the default model, or nil when none is configured.
@@ -115,6 +130,13 @@ func (s *Snapshot) Spec(name string) *Spec {
 		}
 		return def
 	}
+	poll := in.Poll
+	if md.Poll != nil {
+		poll = *md.Poll
+	}
+	if md.URL != "" {
+		return md.RemoteModel.spec(name, md.ChatTemplate)
+	}
 	p := md.Path
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(s.Dir, p)
@@ -124,8 +146,9 @@ func (s *Snapshot) Spec(name string) *Spec {
 		Path:         filepath.Clean(p),
 		ContextSize:  pick(md.Context, in.ContextSize),
 		BatchSize:    pick(md.BatchSize, in.BatchSize),
-		Threads:      pick(md.Threads, in.Threads),
-		BatchThreads: pick(md.BatchThreads, in.BatchThreads),
+		Threads:      pick(int(md.Threads), int(in.Threads)),
+		BatchThreads: pick(int(md.BatchThreads), int(in.BatchThreads)),
+		Poll:         poll,
 		GPULayers:    md.GPULayers,
 		Slots:        pick(md.Slots, in.Slots),
 		ChatTemplate: md.ChatTemplate,

@@ -31,6 +31,7 @@ func EngineOptions(spec config.Spec) engine.Options {
 		BatchSize:    spec.BatchSize,
 		Threads:      spec.Threads,
 		BatchThreads: spec.BatchThreads,
+		Poll:         spec.Poll,
 		GPULayers:    spec.GPULayers,
 		Slots:        spec.Slots,
 		ChatTemplate: spec.ChatTemplate,
@@ -41,6 +42,9 @@ func EngineOptions(spec config.Spec) engine.Options {
 // ([EngineOptions]); progress, if not nil, receives the load progress in [0, 1]. It is a
 // [github.com/nashd/nashd/daemon/modelmgr.Loader].
 func Load(spec config.Spec, progress func(float32)) (inference.Generator, error) {
+	if spec.IsRemote() {
+		return LoadRemote(spec, progress)
+	}
 	opts := EngineOptions(spec)
 	opts.Progress = progress
 	e, err := engine.Open(spec.Path, opts)
@@ -54,6 +58,9 @@ func Load(spec config.Spec, progress func(float32)) (inference.Generator, error)
 // file's GGUF metadata for spec's context size and slots ([models.EstimateMemory]). It is a
 // [github.com/nashd/nashd/daemon/modelmgr.Estimator].
 func Estimate(spec config.Spec) (uint64, error) {
+	if spec.IsRemote() {
+		return 0, nil // the server holds the model
+	}
 	info, err := models.ReadInfo(spec.Path)
 	if err != nil {
 		return 0, err

@@ -16,6 +16,10 @@ import (
 // engine setting that EngineOptions must pass on.
 var managerFields = map[string]bool{"Name": true, "Path": true, "Fallback": true}
 
+// remoteFields are the Spec fields of a remote model: not engine settings (RemoteOptions
+// maps them; TestRemoteOptions checks it).
+var remoteFields = map[string]bool{"Remote": true}
+
 // TestEngineOptions: every engine setting of config.Spec reaches the engine.Options field of
 // the same name (a Spec field added without its mapping fails here).
 func TestEngineOptions(t *testing.T) {
@@ -23,6 +27,9 @@ func TestEngineOptions(t *testing.T) {
 	sv := reflect.ValueOf(&spec).Elem()
 	for i := range sv.NumField() {
 		f := sv.Field(i)
+		if remoteFields[sv.Type().Field(i).Name] {
+			continue
+		}
 		switch f.Kind() {
 		case reflect.Int:
 			f.SetInt(int64(11 + i)) // distinct per field, so a swapped mapping fails
@@ -37,7 +44,7 @@ func TestEngineOptions(t *testing.T) {
 	ov := reflect.ValueOf(EngineOptions(spec))
 	for i := range sv.NumField() {
 		name := sv.Type().Field(i).Name
-		if managerFields[name] {
+		if managerFields[name] || remoteFields[name] {
 			continue
 		}
 		of := ov.FieldByName(name)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/engine/threadctl"
+	"github.com/nashd/nashd/inference/remote"
 )
 
 // Loader opens the model described by spec (spec.Path is the file to load), reporting load
@@ -241,7 +243,9 @@ func (m *Manager) converge() {
 func (m *Manager) load(ls *loadState) (*instance, error) {
 	spec := ls.spec
 	fallback := false
-	if _, err := os.Stat(spec.Path); errors.Is(err, fs.ErrNotExist) && spec.Fallback {
+	if spec.IsRemote() {
+		// A remote model has no file: the loader checks that its server is reachable.
+	} else if _, err := os.Stat(spec.Path); errors.Is(err, fs.ErrNotExist) && spec.Fallback {
 		if m.opts.Fallback == nil {
 			return nil, fmt.Errorf("%s: file not found and no built-in test model is available", spec.Path)
 		}
@@ -465,6 +469,22 @@ type ModelStatus struct {
 	Warning    string              `json:"warning,omitempty"`
 	Spec       config.Spec         `json:"-"`
 	ConfigPath string              `json:"config_path"`
+	// Threads is the generator's thread counts, when it reports them ([ThreadReporter]).
+	Threads *threadctl.Report `json:"-"`
+	// Remote is a remote model's server and reachability ([RemoteReporter]).
+	Remote *remote.Status `json:"-"`
+}
+
+// RemoteReporter is implemented by generators served by another server
+// (*[remote.Generator]); the status includes their reachability.
+type RemoteReporter interface {
+	Status() remote.Status
+}
+
+// ThreadReporter is implemented by generators that choose their own thread counts (the
+// llama.cpp engine); the status includes them.
+type ThreadReporter interface {
+	ThreadStats() threadctl.Report
 }
 
 // LoadingState describes a load in progress.
@@ -485,6 +505,14 @@ func (m *Manager) Status() Status {
 		ms := &ModelStatus{Name: c.spec.Name, Info: c.info, Loaded: c.loaded, LoadMS: float64(c.loadTime.Microseconds()) / 1000, TestModel: c.fallback, Spec: c.spec, ConfigPath: c.spec.Path}
 		if c.fallback {
 			ms.Warning = "built-in test model with random weights: output is gibberish"
+		}
+		if tr, ok := c.gen.(ThreadReporter); ok {
+			r := tr.ThreadStats()
+			ms.Threads = &r
+		}
+		if rr, ok := c.gen.(RemoteReporter); ok {
+			r := rr.Status()
+			ms.Remote = &r
 		}
 		st.Serving = ms
 		st.Slots = c.slots.cap

@@ -33,10 +33,9 @@
 //
 // # Threads
 //
-// Options.Threads (generation) and Options.BatchThreads (prompt processing) default to the
-// number of physical cores ([PhysicalCores]). ggml's worker threads spin while waiting for each
-// other, so they need a core each for the whole decode: with more threads than free cores a
-// decode becomes orders of magnitude slower. Measured with scripts/bench-inference.sh on this
+// ggml's worker threads meet at a spinning barrier after every graph node, so a decode needs
+// a core for each of its threads for the whole step: when another program preempts one, the
+// others spin until it runs again. Measured with scripts/bench-inference.sh on this
 // project's 2-core machine (Qwen2.5-0.5B shape, Q4_K_M, 128-token prompt):
 //
 //	threads  machine         prompt tok/s  generation tok/s
@@ -45,10 +44,19 @@
 //	1        busy (load 5)   25-45         15-16
 //	2        busy (load 5)   25-44         2-4 (0.4 at worst)
 //
-// Two threads double throughput on an idle machine and lose a factor of 5 to 80 on a busy
-// one. On a shared machine set Threads below the number of cores others leave free; prompt
-// processing (large matrix products) suffers less than generation, so BatchThreads can stay
-// higher.
+// So the thread counts adapt to the load (Options.Threads 0 or [AutoThreads], the default).
+// Single-token steps (generation) and multi-token steps (prompts, several slots together)
+// each have a controller (package [github.com/nashd/nashd/inference/engine/threadctl]) that
+// picks 1 to [PhysicalCores] threads from the time of every step: a short step much slower
+// than usual for its size is stopped (llama.cpp's abort callback) and run again, and two
+// such stops in a few steps mean one thread fewer; a lasting slowdown tries one thread
+// fewer; after a hold, one thread more is tried again, with hysteresis against load that
+// comes and goes. A model below 5 M parameters
+// generates with one thread (its steps are too short to share). [Engine.ThreadStats]
+// reports the counts and the stalls seen. A positive Options.Threads fixes the count
+// (Options.BatchThreads the prompt steps' count; 0 follows Threads). The thread pools are
+// the engine's own (llama_attach_threadpool), at polling level Options.Poll
+// ([DefaultPoll]: idle workers sleep at once), and are freed with it.
 //
 // # Cancellation
 //

@@ -11,17 +11,27 @@ import (
 	"unicode/utf8"
 
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/engine/threadctl"
 	"github.com/nashd/nashd/inference/llama"
 	"github.com/nashd/nashd/models"
 )
 
 // Options configures [Open]. The zero value is usable: one slot, a context of
-// min(trained length, 4096) tokens, batches of 512, one thread per physical core.
+// min(trained length, 4096) tokens, batches of 512, adaptive thread counts (see "Threads" in
+// the package documentation).
 type Options struct {
-	ContextSize  int // tokens per slot; 0 = min(trained context, 4096)
-	BatchSize    int // most tokens per llama_decode; 0 = 512
-	Threads      int // threads for generation; 0 = physical cores
-	BatchThreads int // threads for prompt processing; 0 = Threads
+	ContextSize int // tokens per slot; 0 = min(trained context, 4096)
+	BatchSize   int // most tokens per llama_decode; 0 = 512
+	// Threads is the thread count of single-token (generation) steps: N > 0 fixes it, 0 or
+	// [AutoThreads] adapts it to the load between 1 and the physical cores (1 for small
+	// models).
+	Threads int
+	// BatchThreads is the thread count of multi-token (prompt) steps: N > 0 fixes it,
+	// [AutoThreads] adapts it, 0 = as Threads (the same fixed count, or adaptive).
+	BatchThreads int
+	// Poll is the polling level (0-100) of the context's thread pools: how long idle workers
+	// spin for the next graph before they sleep. 0 is [DefaultPoll].
+	Poll         int
 	GPULayers    int // layers offloaded to a GPU (CPU-only builds ignore it)
 	Slots        int // parallel sequences decoded together; 0 = 1
 	ChatTemplate string
@@ -48,6 +58,11 @@ type Engine struct {
 	tmpl  string
 	log   *slog.Logger
 	opts  Options
+	// genCtl and batchCtl choose the threads of single-token and multi-token steps.
+	genCtl, batchCtl *threadctl.Controller
+	// stepLimit, if set (tests), replaces the controllers' time limit of each step; set it
+	// before the first Generate.
+	stepLimit func(threadctl.Step) time.Duration
 
 	mu     sync.RWMutex // held for reading while using model (tokenize), for writing by Close
 	closed bool         // Close has begun: no new work
@@ -63,8 +78,11 @@ var _ inference.Generator = (*Engine)(nil)
 
 // Open validates and loads the GGUF model at path and starts the scheduler.
 func Open(path string, opts Options) (*Engine, error) {
-	if opts.ContextSize < 0 || opts.BatchSize < 0 || opts.Threads < 0 || opts.BatchThreads < 0 || opts.Slots < 0 || opts.GPULayers < 0 {
+	if opts.ContextSize < 0 || opts.BatchSize < 0 || opts.Threads < AutoThreads || opts.BatchThreads < AutoThreads || opts.Slots < 0 || opts.GPULayers < 0 {
 		return nil, fmt.Errorf("engine: open %s: negative option in %+v", path, opts)
+	}
+	if opts.Poll < 0 || opts.Poll > llama.MaxPoll || opts.Threads > llama.MaxThreads || opts.BatchThreads > llama.MaxThreads {
+		return nil, fmt.Errorf("engine: open %s: poll %d outside [0, %d] or threads %d/%d above %d", path, opts.Poll, llama.MaxPoll, opts.Threads, opts.BatchThreads, llama.MaxThreads)
 	}
 	if err := models.Validate(path); err != nil {
 		return nil, fmt.Errorf("engine: open: %w", err)
@@ -99,15 +117,14 @@ func Open(path string, opts Options) (*Engine, error) {
 	if opts.Slots == 0 {
 		opts.Slots = 1
 	}
-	if opts.Threads == 0 {
-		opts.Threads = PhysicalCores()
+	if opts.Poll == 0 {
+		opts.Poll = DefaultPoll
 	}
-	if opts.BatchThreads == 0 {
-		opts.BatchThreads = opts.Threads
-	}
+	genPol, batchPol := threadPolicies(opts.Threads, opts.BatchThreads, m.NParams(), coresForThreads())
+	genCtl, batchCtl := genPol.controller(), batchPol.controller()
 	lctx, err := llama.NewContext(m, llama.ContextParams{
 		NCtx: opts.ContextSize * opts.Slots, NBatch: opts.BatchSize, NSeqMax: opts.Slots,
-		Threads: opts.Threads, ThreadsBatch: opts.BatchThreads,
+		Threads: genCtl.Threads(), ThreadsBatch: batchCtl.Threads(), Poll: opts.Poll,
 	})
 	if err != nil {
 		m.Close()
@@ -120,7 +137,7 @@ func Open(path string, opts Options) (*Engine, error) {
 	}
 	arch, _ := m.Meta("general.architecture")
 	e := &Engine{
-		model: m, lctx: lctx, tmpl: tmpl, log: lg, opts: opts,
+		model: m, lctx: lctx, tmpl: tmpl, log: lg, opts: opts, genCtl: genCtl, batchCtl: batchCtl,
 		info: inference.ModelInfo{
 			Path: path, Description: m.Desc(), Architecture: arch, Parameters: m.NParams(),
 			SizeBytes: m.Size(), ContextLength: m.NCtxTrain(), ContextSize: perSlot,
@@ -133,8 +150,13 @@ func Open(path string, opts Options) (*Engine, error) {
 	e.sched = newScheduler(e, perSlot)
 	go e.sched.run()
 	lg.Debug("engine: model loaded", "path", path, "desc", e.info.Description, "ctx_per_slot", perSlot,
-		"slots", opts.Slots, "threads", opts.Threads, "batch_threads", opts.BatchThreads)
+		"slots", opts.Slots, "threads", genPol, "batch_threads", batchPol, "poll", opts.Poll)
 	return e, nil
+}
+
+// ThreadStats returns the engine's thread counts and what its controllers have seen.
+func (e *Engine) ThreadStats() threadctl.Report {
+	return threadctl.Report{Generation: e.genCtl.Stats(), Batch: e.batchCtl.Stats(), Poll: e.opts.Poll}
 }
 
 // Info describes the loaded model.

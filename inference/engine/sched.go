@@ -281,6 +281,20 @@ func (s *scheduler) step() {
 		}
 	}
 	s.maxSeqsInBatch = max(s.maxSeqsInBatch, seqs)
+	// Threads: llama.cpp runs single-token batches on the generation pool, larger ones on
+	// the batch pool; each kind has its controller.
+	tokens := b.Len()
+	ctl := s.e.genCtl
+	if tokens > 1 {
+		ctl = s.e.batchCtl
+	}
+	plan := ctl.Plan(tokens)
+	if s.e.stepLimit != nil {
+		plan.Limit = s.e.stepLimit(plan)
+	}
+	if err := s.ctx.SetThreads(s.e.genCtl.Threads(), s.e.batchCtl.Threads()); err != nil {
+		s.e.log.Warn("engine: thread pools unchanged", "err", err)
+	}
 	s.ctx.ClearAbort()
 	s.decoding.Store(1)
 	// A cancellation between dropCancelled and here set the flag too late to be seen by
@@ -290,8 +304,20 @@ func (s *scheduler) step() {
 			s.ctx.Abort()
 		}
 	}
-	err := s.ctx.Decode(b)
+	t0 := time.Now()
+	err := s.ctx.DecodeWithin(b, plan.Limit)
+	took := time.Since(t0)
 	s.decoding.Store(0)
+	if err == nil || errors.Is(err, llama.ErrDeadline) {
+		// A step stopped at its limit (a stall) runs again below; the controller counts the
+		// stop and lowers the thread count after a second one.
+		stopped := err != nil
+		ctl.Observe(plan, tokens, took, stopped)
+		if n := ctl.Threads(); n != plan.Threads {
+			s.e.log.Debug("engine: threads", "tokens", tokens, "from", plan.Threads, "to", n,
+				"step_ms", elapsedMS(took), "limit_ms", elapsedMS(plan.Limit), "stopped", stopped)
+		}
+	}
 	if err != nil {
 		// Undo whatever part of the batch reached the cache; slot state did not advance.
 		for _, sl := range s.slots {
@@ -299,7 +325,7 @@ func (s *scheduler) step() {
 				s.ctx.MemorySeqRm(sl.id, len(sl.cached), -1)
 			}
 		}
-		if errors.Is(err, llama.ErrAborted) {
+		if errors.Is(err, llama.ErrAborted) || errors.Is(err, llama.ErrDeadline) {
 			return // cancelled slots are dropped next iteration; the rest retry
 		}
 		s.e.log.Error("engine: decode failed", "err", err)

@@ -9,29 +9,38 @@ import "C"
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
-// ContextParams configures [NewContext]. Zero fields take llama.cpp's defaults.
+// ContextParams configures [NewContext]. Zero fields take llama.cpp's defaults, except Poll.
 type ContextParams struct {
 	NCtx         int // total context (all sequences together); 0 = the model's trained length
 	NBatch       int // the most tokens one Decode may submit; 0 = 512
 	NSeqMax      int // parallel sequences (seq ids 0..NSeqMax-1); 0 = 1
 	Threads      int // threads for single-token (generation) decodes; 0 = llama.cpp's default
 	ThreadsBatch int // threads for multi-token (prompt) decodes; 0 = Threads
+	// Poll is the polling level of the context's thread pools, 0 to 100 (llama.cpp's
+	// --poll): how long an idle worker spins for its next graph before it sleeps. 0 sleeps at
+	// once (llama.cpp's own default is 50).
+	Poll int
 }
 
-// Context is a llama.cpp inference context: KV cache, compute buffers, thread settings. It is
+// Context is a llama.cpp inference context: KV cache, compute buffers, thread pools. It is
 // not safe for concurrent use (llama.cpp contexts are single-threaded); one goroutine must own
 // it. [Context.Abort] is the exception: it may be called from any goroutine while the context
 // is open. After Close, Decode returns [ErrClosed], the memory operations and thread settings
 // do nothing and the other methods return zero values.
+//
+// A context owns its ggml thread pools (see [Context.SetThreads]): one for generation and one
+// for prompt processing, shared when both have the same size, freed by Close.
 type Context struct {
 	p     *C.struct_llama_context
 	model *Model
 	mem   C.llama_memory_t
-	abort *C.int32_t // C memory read by the abort callback during llama_decode
+	abort *C.nash_abort // C memory read by the abort callback during llama_decode
 	nVoc  int
+	pools pools
 }
 
 // NewContext creates a context for m.
@@ -39,8 +48,11 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	if m == nil || m.p == nil {
 		return nil, errorf("new context", ErrClosed, "model is closed")
 	}
-	if p.NCtx < 0 || p.NBatch < 0 || p.NSeqMax < 0 || p.Threads < 0 || p.ThreadsBatch < 0 {
+	if p.NCtx < 0 || p.NBatch < 0 || p.NSeqMax < 0 || p.Threads < 0 || p.ThreadsBatch < 0 || p.Poll < 0 {
 		return nil, errorf("new context", nil, "negative parameter in %+v", p)
+	}
+	if p.Poll > MaxPoll {
+		return nil, errorf("new context", nil, "poll %d above %d", p.Poll, MaxPoll)
 	}
 	if p.NBatch == 0 {
 		p.NBatch = 512
@@ -57,7 +69,10 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	if p.ThreadsBatch == 0 {
 		p.ThreadsBatch = p.Threads
 	}
-	abort := (*C.int32_t)(C.calloc(1, 4))
+	if p.Threads > MaxThreads || p.ThreadsBatch > MaxThreads {
+		return nil, errorf("new context", nil, "%d/%d threads: at most %d", p.Threads, p.ThreadsBatch, MaxThreads)
+	}
+	abort := (*C.nash_abort)(C.calloc(1, C.size_t(unsafe.Sizeof(C.nash_abort{}))))
 	var cerr *C.char
 	mark := logMark()
 	c := C.nash_context_init(m.p, C.uint32_t(p.NCtx), C.uint32_t(p.NBatch), C.uint32_t(p.NSeqMax),
@@ -66,16 +81,22 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 		C.free(unsafe.Pointer(abort))
 		return nil, cError("new context", cerr, nil, mark)
 	}
-	return &Context{p: c, model: m, mem: C.llama_get_memory(c), abort: abort, nVoc: m.NVocab()}, nil
+	ctx := &Context{p: c, model: m, mem: C.llama_get_memory(c), abort: abort, nVoc: m.NVocab(), pools: pools{poll: p.Poll}}
+	if err := ctx.SetThreads(p.Threads, p.ThreadsBatch); err != nil {
+		ctx.Close()
+		return nil, err
+	}
+	return ctx, nil
 }
 
-// Close frees the context. It is safe to call more than once.
+// Close frees the context, then its thread pools. It is safe to call more than once.
 func (c *Context) Close() error {
 	if c.p != nil {
 		C.llama_free(c.p)
 		c.p, c.mem = nil, nil
 		C.free(unsafe.Pointer(c.abort))
 		c.abort = nil
+		c.pools.freeAll()
 	}
 	return nil
 }
@@ -115,14 +136,6 @@ func (c *Context) NSeqMax() int {
 	return int(C.llama_n_seq_max(c.p))
 }
 
-// SetThreads sets the threads for generation (single-token) and batch (prompt) decodes.
-func (c *Context) SetThreads(threads, threadsBatch int) {
-	if c.p == nil {
-		return
-	}
-	C.llama_set_n_threads(c.p, C.int32_t(threads), C.int32_t(threadsBatch))
-}
-
 // Threads returns the generation and batch thread counts.
 func (c *Context) Threads() (threads, threadsBatch int) {
 	if c.p == nil {
@@ -131,7 +144,7 @@ func (c *Context) Threads() (threads, threadsBatch int) {
 	return int(C.llama_n_threads(c.p)), int(C.llama_n_threads_batch(c.p))
 }
 
-func (c *Context) abortFlag() *int32 { return (*int32)(unsafe.Pointer(c.abort)) }
+func (c *Context) abortFlag() *int32 { return (*int32)(unsafe.Pointer(&c.abort.flag)) }
 
 // Abort makes a running or the next Decode return [ErrAborted] as soon as llama.cpp checks
 // its abort callback (between graph nodes). Safe to call from any goroutine while the context
@@ -152,7 +165,14 @@ func (c *Context) ClearAbort() {
 // Decode evaluates the batch. It returns [ErrAborted] if the abort flag stopped it, and
 // [ErrNoKVSlot] if the KV cache had no room. Tokens, positions and sequence ids are checked
 // first, since llama.cpp asserts (aborting the process) on some invalid input.
-func (c *Context) Decode(b *Batch) error {
+func (c *Context) Decode(b *Batch) error { return c.DecodeWithin(b, 0) }
+
+// DecodeWithin is [Context.Decode] with a time limit: when limit > 0 and the decode is still
+// running after limit, it stops at the next graph node and returns [ErrDeadline]. As with an
+// abort, the batch's tokens are then not in the KV cache (llama.cpp removes the interrupted
+// part; earlier sequences' parts of a batch split into several graphs may remain, as they
+// may after an abort).
+func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 	if c.p == nil {
 		return errorf("decode", ErrClosed, "context is closed")
 	}
@@ -177,13 +197,20 @@ func (c *Context) Decode(b *Batch) error {
 	}
 	var cerr *C.char
 	mark := logMark()
-	r := C.nash_decode(c.p, b.b, &cerr)
+	r := C.nash_decode(c.p, b.b, c.abort, C.int64_t(max(limit, 0)), &cerr)
+	if r == 0 || r == 2 {
+		// A graph ran, so the CPU backend now holds one of the attached pools.
+		c.pools.freeRetired()
+	}
 	switch r {
 	case 0:
 		return nil
 	case 1:
 		return errorf("decode", ErrNoKVSlot, "no KV cache slot for %d tokens", n)
 	case 2:
+		if atomic.LoadInt32((*int32)(unsafe.Pointer(&c.abort.fired))) != 0 {
+			return errorf("decode", ErrDeadline, "stopped after %v", limit)
+		}
 		return errorf("decode", ErrAborted, "aborted")
 	case C.INT32_MIN:
 		return cError("decode", cerr, nil, mark)

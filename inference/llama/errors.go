@@ -13,6 +13,9 @@ import (
 var (
 	// ErrAborted: llama_decode returned early because the context's abort flag was set.
 	ErrAborted = errors.New("llama: decode aborted")
+	// ErrDeadline: llama_decode was stopped because it ran past the limit given to
+	// [Context.DecodeWithin].
+	ErrDeadline = errors.New("llama: decode ran past its time limit")
 	// ErrNoKVSlot: the KV cache has no room for the batch (llama_decode returned 1).
 	ErrNoKVSlot = errors.New("llama: no KV cache slot for the batch")
 	// ErrInvalidGrammar: a GBNF grammar did not parse or check (package gbnf), or turned

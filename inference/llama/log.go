@@ -89,15 +89,17 @@ func handleLog(level int, text string) {
 			continue
 		}
 		var sl slog.Level
-		switch lvl {
-		case ggmlLogError:
+		switch {
+		case (lvl == ggmlLogError || lvl == ggmlLogWarn) && abortEcho(line):
+			sl = slog.LevelDebug
+		case lvl == ggmlLogError:
 			sl = slog.LevelError
 			l := line
 			lastErr.Store(&l)
 			errSeq.Add(1)
-		case ggmlLogWarn:
+		case lvl == ggmlLogWarn:
 			sl = slog.LevelWarn
-		case ggmlLogInfo:
+		case lvl == ggmlLogInfo:
 			sl = slog.LevelDebug
 		default:
 			sl = slog.LevelDebug - 4
@@ -107,6 +109,27 @@ func handleLog(level int, text string) {
 			lg.Log(context.Background(), sl, line, "source", "llama.cpp")
 		}
 	}
+}
+
+// abortEchoes are the lines llama.cpp logs, as errors and warnings, when a decode stops
+// because its abort callback said so (ggml status 1 = GGML_STATUS_ABORTED, llama_decode's
+// status 2). nashd aborts decodes on purpose (cancellation, the thread controller's time
+// limit; see [Context.DecodeWithin]) and reports them as [ErrAborted] or [ErrDeadline], so
+// these lines are logged at Debug level.
+var abortEchoes = []string{
+	"ggml_backend_sched_graph_compute_async failed with error 1",
+	"failed to compute graph, compute status: 1",
+	"removing memory module entries for seq_id",
+	"failed to decode, ret = 2",
+}
+
+func abortEcho(line string) bool {
+	for _, e := range abortEchoes {
+		if strings.Contains(line, e) {
+			return true
+		}
+	}
+	return false
 }
 
 var initOnce sync.Once

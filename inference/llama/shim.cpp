@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -76,14 +77,29 @@ struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool
     })
 }
 
+static int64_t monotonic_ns() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+// abort_cb runs on ggml's first compute thread after every graph node.
 static bool abort_cb(void *data) {
-    return __atomic_load_n((volatile int32_t *)data, __ATOMIC_RELAXED) != 0;
+    nash_abort *a = (nash_abort *)data;
+    if (__atomic_load_n(&a->flag, __ATOMIC_RELAXED) != 0) {
+        return true;
+    }
+    int64_t dl = __atomic_load_n(&a->deadline_ns, __ATOMIC_RELAXED);
+    if (dl > 0 && monotonic_ns() > dl) {
+        __atomic_store_n(&a->fired, 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    return false;
 }
 
 struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ctx, uint32_t n_batch,
                                         uint32_t n_seq_max, int32_t n_threads,
-                                        int32_t n_threads_batch, volatile int32_t *abort_flag,
-                                        char **err) {
+                                        int32_t n_threads_batch, nash_abort *abort, char **err) {
     NASH_GUARD(err, nullptr, {
         llama_context_params p = llama_context_default_params();
         p.n_ctx = n_ctx;
@@ -93,15 +109,43 @@ struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ct
         p.n_threads = n_threads;
         p.n_threads_batch = n_threads_batch;
         p.no_perf = true;
-        if (abort_flag) {
+        if (abort) {
             p.abort_callback = abort_cb;
-            p.abort_callback_data = (void *)abort_flag;
+            p.abort_callback_data = (void *)abort;
         }
         llama_context *c = llama_init_from_model(model, p);
         if (!c) {
             set_err(err, "llama_init_from_model failed (see the log for the cause)");
         }
         return c;
+    })
+}
+
+struct ggml_threadpool *nash_threadpool_new(int32_t n_threads, uint32_t poll, char **err) {
+    NASH_GUARD(err, nullptr, {
+        if (n_threads < 1 || n_threads > GGML_MAX_N_THREADS) {
+            set_err(err, "thread count outside [1, GGML_MAX_N_THREADS]");
+            return (struct ggml_threadpool *)nullptr;
+        }
+        struct ggml_threadpool_params tpp = ggml_threadpool_params_default(n_threads);
+        tpp.poll = poll > 100 ? 100 : poll;
+        tpp.paused = true;
+        struct ggml_threadpool *tp = ggml_threadpool_new(&tpp);
+        if (!tp) {
+            set_err(err, "ggml_threadpool_new failed");
+        }
+        return tp;
+    })
+}
+
+void nash_threadpool_free(struct ggml_threadpool *tp) { ggml_threadpool_free(tp); }
+
+int nash_attach_threadpools(struct llama_context *ctx, struct ggml_threadpool *gen, int32_t n_gen,
+                            struct ggml_threadpool *batch, int32_t n_batch, char **err) {
+    NASH_GUARD(err, 1, {
+        llama_attach_threadpool(ctx, gen, batch);
+        llama_set_n_threads(ctx, n_gen, n_batch);
+        return 0;
     })
 }
 
@@ -140,8 +184,26 @@ int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_messa
     })
 }
 
-int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **err) {
-    NASH_GUARD(err, INT32_MIN, { return llama_decode(ctx, batch); })
+int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_abort *abort,
+                    int64_t limit_ns, char **err) {
+    if (abort) {
+        __atomic_store_n(&abort->fired, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&abort->deadline_ns, limit_ns > 0 ? monotonic_ns() + limit_ns : 0, __ATOMIC_RELAXED);
+    }
+    int32_t r;
+    try {
+        r = llama_decode(ctx, batch);
+    } catch (const std::exception &e) {
+        set_err(err, e.what());
+        r = INT32_MIN;
+    } catch (...) {
+        set_err(err, "unknown C++ exception");
+        r = INT32_MIN;
+    }
+    if (abort) {
+        __atomic_store_n(&abort->deadline_ns, 0, __ATOMIC_RELAXED);
+    }
+    return r;
 }
 
 

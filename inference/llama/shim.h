@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <llama.h>
+#include <ggml-cpu.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,11 +23,37 @@ int nash_quantize(const char *in, const char *out, int ftype, int nthread, char 
 struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool use_mmap,
                                     bool vocab_only, uintptr_t progress_handle, char **err);
 
-// nash_context_init creates a context whose abort callback reads *abort_flag (nonzero = abort).
+// nash_abort is what a context's abort callback reads during llama_decode (ggml calls it
+// between graph nodes): flag (nonzero: abort; set from any thread) and deadline_ns, a
+// CLOCK_MONOTONIC time in nanoseconds (0: none) past which the decode aborts itself and sets
+// fired. flag comes first: Go stores into it through a pointer to the struct.
+typedef struct nash_abort {
+    int32_t flag;
+    int32_t fired;
+    int64_t deadline_ns;
+} nash_abort;
+
+// nash_context_init creates a context whose abort callback reads *abort.
 struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ctx, uint32_t n_batch,
                                         uint32_t n_seq_max, int32_t n_threads,
-                                        int32_t n_threads_batch, volatile int32_t *abort_flag,
-                                        char **err);
+                                        int32_t n_threads_batch, nash_abort *abort, char **err);
+
+// nash_threadpool_new creates a ggml CPU thread pool of n_threads threads (the thread that
+// calls llama_decode is one of them, so n_threads - 1 are started) whose idle workers poll for
+// new work at level poll (0: sleep at once, 100: spin longest) before they sleep. It starts
+// paused (its workers sleep until its first graph). NULL with *err on failure.
+struct ggml_threadpool *nash_threadpool_new(int32_t n_threads, uint32_t poll, char **err);
+
+// nash_threadpool_free stops and joins a pool's workers and frees it. No context may use it
+// any more: the CPU backend keeps a pointer to the last pool it ran a graph on (see
+// context.go).
+void nash_threadpool_free(struct ggml_threadpool *tp);
+
+// nash_attach_threadpools makes ctx run single-token graphs on gen and multi-token graphs on
+// batch (which may be gen) with n_gen and n_batch threads: the pools' sizes (ggml declares
+// ggml_threadpool_get_n_threads but this build does not define it).
+int nash_attach_threadpools(struct llama_context *ctx, struct ggml_threadpool *gen, int32_t n_gen,
+                            struct ggml_threadpool *batch, int32_t n_batch, char **err);
 
 // nash_tokenize returns the token count (negative: -needed capacity) or INT32_MIN on error.
 int32_t nash_tokenize(const struct llama_vocab *vocab, const char *text, int32_t len,
@@ -46,8 +73,11 @@ int32_t nash_detokenize(const struct llama_vocab *vocab, const llama_token *toks
 int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_message *msgs,
                                  size_t n, bool add_ass, char *buf, int32_t cap, char **err);
 
-// nash_decode returns llama_decode's status, or INT32_MIN when it threw.
-int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, char **err);
+// nash_decode returns llama_decode's status, or INT32_MIN when it threw. With limit_ns > 0
+// the decode aborts itself (status 2, abort->fired set) once it has run that long; abort
+// may be NULL when limit_ns is 0.
+int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_abort *abort,
+                    int64_t limit_ns, char **err);
 
 
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-const sample = "testdata/sampled_50_deal_no_deal.txt"
+const samplePath = "data/sampled_50_deal_no_deal.txt"
 
 // numbersIn reads the six numbers between <tag> and </tag> by hand.
 func numbersIn(t *testing.T, line, tag string) []int {
@@ -29,7 +29,7 @@ func numbersIn(t *testing.T, line, tag string) []int {
 
 // Every line of the paper's sample parses: Alice gets <input>, Bob <partner_input>.
 func TestParseSample(t *testing.T) {
-	data, err := os.ReadFile(sample)
+	data, err := os.ReadFile(samplePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestParseSample(t *testing.T) {
 			t.Fatalf("items %v", s.Items)
 		}
 	}
-	s, err := LoadLine(sample, 50)
+	s, err := LoadLine(samplePath, 50)
 	if err != nil || s.Line != 50 {
 		t.Fatalf("LoadLine(50) = %+v, %v", s, err)
 	}
@@ -85,7 +85,7 @@ func TestBadLines(t *testing.T) {
 		n    int
 		want string
 	}{{0, "line 0 out of range"}, {51, "line 51 out of range: the data has 50 lines"}, {-3, "out of range"}} {
-		_, err := LoadLine(sample, tt.n)
+		_, err := LoadLine(samplePath, tt.n)
 		if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("line %d: err = %v, want %q", tt.n, err, tt.want)
 		}
@@ -159,7 +159,7 @@ func FuzzParseDeal(f *testing.F) {
 }
 
 func FuzzParseLine(f *testing.F) {
-	data, err := os.ReadFile(sample)
+	data, err := os.ReadFile(samplePath)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func grammarScript(t testing.TB, seed uint64) fakegen.Script {
 }
 
 func sampleLine(t testing.TB, n int) *Setup {
-	s, err := LoadLine(sample, n)
+	s, err := LoadLine(samplePath, n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestPlayCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	const games = "../../../configs/games"
-	const data = "../../../reasoning/dond/testdata/sampled_50_deal_no_deal.txt"
+	const data = "../../../reasoning/dond/data/sampled_50_deal_no_deal.txt"
 	common := []string{"--model", model, "--games", games, "--threads", "1", "--ctx", "4096", "--message-chars", "8", "--seed", "2"}
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -67,7 +67,7 @@ func TestPlayCommand(t *testing.T) {
 	}{
 		{[]string{"prisoners_dilemma"}, 1, "unknown game"},
 		{[]string{"dond", "--data", data, "--line", "51"}, 1, "line 51 out of range: the data has 50 lines"},
-		{[]string{"dond", "--line", "1"}, 2, "needs --data FILE and --line N"},
+		{[]string{"dond", "--data", data}, 2, "needs --line N"},
 		{[]string{"stag_hunt", "--mode", "clever"}, 2, "unknown mode"},
 		{[]string{"dond", "--data", data, "--line", "1", "--bob", "smart"}, 2, "unknown agent kind"},
 		{[]string{"stag_hunt", "--rounds", "21"}, 1, "negotiation rounds"},
@@ -77,8 +77,9 @@ func TestPlayCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errs, tt.code, tt.want)
 		}
 	}
+	// Without --model the daemon plays (play_daemon_test.go); none listens here.
 	var out2, errb bytes.Buffer
-	if code := Run(context.Background(), []string{"play", "stag_hunt"}, nil, &out2, &errb); code != 2 || !strings.Contains(errb.String(), "--model FILE is required") {
-		t.Errorf("no model: exit %d, %q", code, errb.String())
+	if code := Run(context.Background(), []string{"play", "stag_hunt", "--socket", filepath.Join(dir, "none.sock")}, nil, &out2, &errb); code != 1 || !strings.Contains(errb.String(), "nashd is not running") {
+		t.Errorf("no model, no daemon: exit %d, %q", code, errb.String())
 	}
 }

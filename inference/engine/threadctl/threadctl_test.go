@@ -1,0 +1,448 @@
+package threadctl
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// clock is a simulated clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// machine simulates decode steps on a machine with cores cores, of which busy(at) are taken
+// by other programs at time at. Threads beyond the free cores meet at barriers with a
+// preempted thread: for n > 1 that adds a fixed delay per graph node, delay in all (a
+// scheduler slice times the nodes that hit one); a single thread has no barriers and just
+// shares its core, running share times slower.
+type machine struct {
+	cores int
+	idle  func(n int) time.Duration // step time at n threads on an idle machine
+	busy  func(at time.Duration) int
+	delay time.Duration
+	share float64
+	// custom, if set, replaces the model above.
+	custom func(n int, at time.Duration) time.Duration
+	// gap is idle time between steps (steps of this kind come that rarely).
+	gap time.Duration
+}
+
+func (m machine) step(n int, at time.Duration) time.Duration {
+	if m.custom != nil {
+		return m.custom(n, at)
+	}
+	busy := m.busy(at)
+	free := m.cores - busy
+	d := m.idle(n)
+	switch {
+	case busy == 0:
+		return d
+	case n == 1 && free <= 0:
+		return time.Duration(float64(d) * m.share)
+	case n > free:
+		return d + m.delay
+	}
+	return d
+}
+
+// best returns the fastest step time at time at over the fixed counts 1..cores.
+func (m machine) best(at time.Duration) time.Duration {
+	b := m.step(1, at)
+	for n := 2; n <= m.cores; n++ {
+		b = min(b, m.step(n, at))
+	}
+	return b
+}
+
+// gen2 is generation of the bench model on this project's 2-core machine: 47 ms per token
+// with one thread, 28 ms with two; preemption adds ~1 s to a step (0.4-4 tok/s measured),
+// one thread sharing its core runs 1.35 times slower (15-16 tok/s against 21).
+func gen2(busy func(time.Duration) int) machine {
+	return machine{cores: 2, busy: busy, delay: time.Second, share: 1.35, idle: func(n int) time.Duration {
+		return map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
+	}}
+}
+
+// scaled is a machine of cores cores whose step time falls as n^0.8.
+func scaled(cores int, one time.Duration, busy func(time.Duration) int) machine {
+	return machine{cores: cores, busy: busy, delay: 500 * time.Millisecond, share: 1.5, idle: func(n int) time.Duration {
+		f := 1.0
+		for range n - 1 {
+			f *= 0.85
+		}
+		return time.Duration(float64(one) * f)
+	}}
+}
+
+func quiet(time.Duration) int { return 0 }
+
+func allBusy(cores int) func(time.Duration) int { return func(time.Duration) int { return cores } }
+
+// busyBetween has all cores busy in [from, to).
+func busyBetween(cores int, from, to time.Duration) func(time.Duration) int {
+	return func(at time.Duration) int {
+		if at >= from && at < to {
+			return cores
+		}
+		return 0
+	}
+}
+
+// trace is what a simulated run did.
+type trace struct {
+	steps, ideal float64 // steps completed; steps the best fixed count would complete
+	changes      int     // changes of the thread count between completed steps
+	at           []int
+	final        int
+	stats        Stats
+	maxLimit     time.Duration
+}
+
+// simulate drives c with steps of tokens tokens on m for the simulated span, the way the
+// engine does: a step stopped at its limit is run again with the next plan. window, if
+// positive, restricts the efficiency count to steps completed in [window[0], window[1]).
+func simulate(c *Controller, clk *clock, m machine, tokens int, span time.Duration, window [2]time.Duration) trace {
+	var tr trace
+	start := clk.t
+	last := 0
+	for {
+		at := clk.t.Sub(start)
+		if at >= span {
+			break
+		}
+		s := c.Plan(tokens)
+		tr.maxLimit = max(tr.maxLimit, s.Limit)
+		d := m.step(s.Threads, at)
+		stopped := s.Limit > 0 && d > s.Limit
+		if stopped {
+			d = s.Limit
+		}
+		clk.t = clk.t.Add(d)
+		c.Observe(s, tokens, d, stopped)
+		if !stopped {
+			clk.t = clk.t.Add(m.gap)
+		}
+		in := window[1] == 0 || (at >= window[0] && at < window[1])
+		if in {
+			tr.ideal += float64(d) / float64(m.best(at)) // steps the best count does in d
+		}
+		if stopped {
+			continue
+		}
+		if in {
+			tr.steps++
+		}
+		if last != 0 && s.Threads != last {
+			tr.changes++
+		}
+		last = s.Threads
+		tr.at = append(tr.at, s.Threads)
+	}
+	tr.final = c.Threads()
+	tr.stats = c.Stats()
+	return tr
+}
+
+func (tr trace) efficiency() float64 { return tr.steps / tr.ideal }
+
+func newSim(min, max int) (*Controller, *clock) {
+	clk := &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	return New(Config{Min: min, Max: max, Now: clk.now}), clk
+}
+
+// TestScenarios runs the controller against simulated machines. Efficiency is the steps
+// completed over the steps the best fixed thread count would have completed at each moment.
+func TestScenarios(t *testing.T) {
+	s := time.Second
+	for _, tt := range []struct {
+		name     string
+		cores    int
+		m        machine
+		tokens   int
+		span     time.Duration
+		window   [2]time.Duration // efficiency window (zero: the whole run)
+		minEff   float64
+		final    int
+		check    func(t *testing.T, tr trace)
+		min, max int
+	}{
+		{
+			name: "quiet", m: gen2(quiet), tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
+			check: func(t *testing.T, tr trace) {
+				// One probe downwards at start (one thread is slower), nothing else.
+				if st := tr.stats; st.StepsDown != 0 || st.StepsUp != 0 || st.Stopped != 0 || st.ProbesFailed != 1 {
+					t.Errorf("stats %+v: want only the failed start-up probe", st)
+				}
+			},
+		},
+		{
+			name: "busy from the start", m: gen2(allBusy(2)), tokens: 1, span: 120 * s, minEff: 0.9, final: 1,
+			check: func(t *testing.T, tr trace) {
+				if !slices.Equal(tr.at[:exploreAfter+1], []int{2, 2, 1}) {
+					t.Errorf("first steps at %v threads: want 2, 2, then 1 (the start-up probe)", tr.at[:4])
+				}
+				if tr.stats.Hold != HoldMax {
+					t.Errorf("hold %v after a minute of failed probes, want %v", tr.stats.Hold, HoldMax)
+				}
+			},
+		},
+		{
+			name: "sudden load", m: gen2(busyBetween(2, 20*s, 200*s)), tokens: 1, span: 80 * s,
+			window: [2]time.Duration{20 * s, 80 * s}, minEff: 0.9, final: 1,
+			check: func(t *testing.T, tr trace) {
+				// The first loaded step is stopped at its limit (2 × 28 ms) and runs again on
+				// one thread: one stop, one step down.
+				if tr.stats.StepsDown != 1 {
+					t.Errorf("%d steps down, want 1", tr.stats.StepsDown)
+				}
+			},
+		},
+		{
+			name: "load ends", m: gen2(busyBetween(2, 0, 30*s)), tokens: 1, span: 30*s + HoldMax + 5*s,
+			window: [2]time.Duration{30*s + HoldMax + s, 30*s + HoldMax + 5*s}, minEff: 0.97, final: 2,
+		},
+		{
+			name: "whole run with load in the middle", m: gen2(busyBetween(2, 30*s, 90*s)), tokens: 1, span: 150 * s,
+			minEff: 0.9, final: 2,
+		},
+		{
+			name: "half the cores busy", m: scaled(8, 80*time.Millisecond, func(at time.Duration) int {
+				if at >= 10*s {
+					return 4
+				}
+				return 0
+			}), tokens: 1, span: 90 * s, window: [2]time.Duration{10 * s, 90 * s}, minEff: 0.9, final: 4,
+		},
+		{
+			name: "prompt chunks under load", m: machine{cores: 2, busy: allBusy(2), delay: 1500 * time.Millisecond, share: 1.35,
+				idle: func(n int) time.Duration {
+					return map[int]time.Duration{1: 2100 * time.Millisecond, 2: 1070 * time.Millisecond}[n]
+				}},
+			tokens: 128, span: 120 * s, minEff: 0.9,
+			check: func(t *testing.T, tr trace) {
+				if tr.maxLimit != 0 || tr.stats.Stopped != 0 {
+					t.Errorf("a 1-2 s step was given a limit (%v) or stopped (%d): long steps must run to the end", tr.maxLimit, tr.stats.Stopped)
+				}
+			},
+		},
+		{
+			// The tiny model's 128-token prompt steps: 2.3 ms on two threads, 3 ms on one;
+			// under load two threads take 5.4 ms, one 4.1 ms. No collapse, no stall past
+			// the stop limit: the slowdown starts a probe downwards, which wins.
+			name: "mild slowdown", tokens: 128, span: 60 * s, window: [2]time.Duration{20 * s, 60 * s}, minEff: 0.9, final: 1,
+			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
+				us := map[bool]map[int]time.Duration{false: {1: 3000, 2: 2300}, true: {1: 4100, 2: 5400}}[at >= 20*s][n]
+				return us * time.Microsecond
+			}},
+		},
+		{
+			// An idle machine where a step starting in one millisecond out of 97 (about one
+			// step in 40) loses 6 ms to another program (a time slice): the count stays at
+			// two threads.
+			name: "hiccups", tokens: 128, span: 60 * s, minEff: 0.95, final: 2,
+			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
+				d := map[int]time.Duration{1: 3000 * time.Microsecond, 2: 2300 * time.Microsecond}[n]
+				if at/time.Millisecond%97 == 0 {
+					d += 6 * time.Millisecond
+				}
+				return d
+			}},
+			check: func(t *testing.T, tr trace) {
+				if tr.stats.StepsDown > 1 {
+					t.Errorf("%d steps down for isolated hiccups, want at most 1", tr.stats.StepsDown)
+				}
+			},
+		},
+		{
+			// A shared machine where another program's burst delays one generation step in
+			// about 100 by 70 ms (past the stop limit of 84 ms): the step is stopped and run
+			// again, and the count stays.
+			name: "bursts", tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
+			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
+				d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
+				if at/time.Millisecond%2900 < 28 {
+					d += 70 * time.Millisecond
+				}
+				return d
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.StepsDown != 0 || st.Stopped == 0 {
+					t.Errorf("stats %+v: want stopped steps and no step down", st)
+				}
+			},
+		},
+		{
+			// Prompts under load, one every 3 s: probes upwards (whose steps run 0.9 s
+			// longer) must not take a large share of the prompts.
+			name: "rare prompts under load", tokens: 64, span: 300 * s, window: [2]time.Duration{30 * s, 300 * s}, minEff: 0.95, final: 1,
+			m: machine{cores: 2, gap: 3 * s, custom: func(n int, at time.Duration) time.Duration {
+				return map[int]time.Duration{1: 1200 * time.Millisecond, 2: 2100 * time.Millisecond}[n]
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.ProbesFailed > 8 {
+					t.Errorf("%d failed probes in %d prompts, want at most 8", st.ProbesFailed, st.Steps)
+				}
+			},
+		},
+		{
+			name: "fixed count under load", min: 2, max: 2, m: gen2(busyBetween(2, 5*s, 60*s)), tokens: 1, span: 20 * s, final: 2,
+			check: func(t *testing.T, tr trace) {
+				st := tr.stats
+				if tr.changes != 0 || tr.maxLimit != 0 || st.Adaptive || st.Stalls == 0 {
+					t.Errorf("fixed count: %d changes, max limit %v, stats %+v; want no change, no limit, stalls counted", tr.changes, tr.maxLimit, st)
+				}
+			},
+		},
+		{
+			name: "one thread only", min: 1, max: 1, m: gen2(busyBetween(2, 5*s, 10*s)), tokens: 1, span: 20 * s, final: 1,
+			check: func(t *testing.T, tr trace) {
+				if tr.changes != 0 || tr.maxLimit != 0 {
+					t.Errorf("Max 1: %d changes, max limit %v", tr.changes, tr.maxLimit)
+				}
+			},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lo, hi := tt.min, tt.max
+			if hi == 0 {
+				lo, hi = 1, tt.m.cores
+			}
+			c, clk := newSim(lo, hi)
+			tr := simulate(c, clk, tt.m, tt.tokens, tt.span, tt.window)
+			t.Logf("efficiency %.3f changes %d stats %+v", tr.efficiency(), tr.changes, tr.stats)
+			if tt.minEff > 0 {
+				if e := tr.efficiency(); e < tt.minEff {
+					t.Errorf("efficiency %.3f, want ≥ %.2f (stats %+v)", e, tt.minEff, tr.stats)
+				}
+			}
+			if tt.final != 0 && tr.final != tt.final {
+				t.Errorf("final thread count %d, want %d (stats %+v)", tr.final, tt.final, tr.stats)
+			}
+			if tt.check != nil {
+				tt.check(t, tr)
+			}
+		})
+	}
+}
+
+// TestFlappingLoad: load that comes and goes every 2 s makes the hold grow to HoldMax, so
+// the count changes a bounded number of times, while throughput stays near the best fixed
+// count's.
+func TestFlappingLoad(t *testing.T) {
+	flap := func(at time.Duration) int {
+		if (at/(2*time.Second))%2 == 1 {
+			return 2
+		}
+		return 0
+	}
+	c, clk := newSim(1, 2)
+	span := 300 * time.Second
+	tr := simulate(c, clk, gen2(flap), 1, span, [2]time.Duration{})
+	// Without hysteresis the count would follow the load: 150 changes. With the hold at
+	// HoldMax a probe up comes every 16 s at most, and each is followed by at most one step
+	// down: 2 changes per HoldMax, plus the climb of the hold.
+	if limit := 2*int(span/HoldMax) + 10; tr.changes > limit {
+		t.Errorf("%d thread count changes in %v of flapping load, want ≤ %d", tr.changes, span, limit)
+	}
+	if tr.stats.Hold != HoldMax {
+		t.Errorf("hold %v, want %v", tr.stats.Hold, HoldMax)
+	}
+	// Against the best fixed count (the bench's measure): ideal switching is out of reach
+	// when the load changes faster than a probe can be trusted.
+	best := 0.0
+	for n := 1; n <= 2; n++ {
+		best = max(best, fixedSteps(gen2(flap), n, span))
+	}
+	t.Logf("flapping ratio %.3f changes %d", tr.steps/best, tr.changes)
+	if r := tr.steps / best; r < 0.9 {
+		t.Errorf("%.0f steps under flapping load, the best fixed count made %.0f: ratio %.3f, want ≥ 0.9", tr.steps, best, r)
+	}
+}
+
+// fixedSteps counts the single-token steps n threads complete on m in span.
+func fixedSteps(m machine, n int, span time.Duration) float64 {
+	steps := 0.0
+	for at := time.Duration(0); at < span; steps++ {
+		at += m.step(n, at)
+	}
+	return steps
+}
+
+// TestHoldReturns: after Settle without a stall the hold is back at HoldMin, so a new load
+// episode starts with quick probes again.
+func TestHoldReturns(t *testing.T) {
+	s := time.Second
+	c, clk := newSim(1, 2)
+	simulate(c, clk, gen2(busyBetween(2, 0, 60*s)), 1, 60*s, [2]time.Duration{})
+	if h := c.Stats().Hold; h != HoldMax {
+		t.Fatalf("hold after a minute of load %v, want %v", h, HoldMax)
+	}
+	simulate(c, clk, gen2(quiet), 1, HoldMax+Settle+5*s, [2]time.Duration{})
+	if h, n := c.Stats().Hold, c.Threads(); h != HoldMin || n != 2 {
+		t.Errorf("after the load: hold %v, threads %d; want %v, 2", h, n, HoldMin)
+	}
+}
+
+// TestPlanLimits: the limit is StopFactor × the baseline (at least the baseline plus
+// StopSlack), none for steps expected to run longer than MaxLimitedStep, none at Min.
+func TestPlanLimits(t *testing.T) {
+	for _, tt := range []struct {
+		step time.Duration
+		want time.Duration
+	}{
+		{28 * time.Millisecond, 84 * time.Millisecond},
+		{200 * time.Microsecond, 200*time.Microsecond + StopSlack},
+		{MaxLimitedStep, 3 * MaxLimitedStep},
+		{MaxLimitedStep + time.Millisecond, 0},
+	} {
+		c, clk := newSim(1, 4)
+		// Clean steps at 4 threads; the start-up probe downwards is then due, so make the
+		// controller leave exploration by failing it first.
+		for range exploreAfter {
+			c.Observe(c.Plan(1), 1, tt.step, false)
+		}
+		p := c.Plan(1)
+		if p.Threads != 3 {
+			t.Fatalf("start-up probe at %d threads, want 3", p.Threads)
+		}
+		for range ProbeSteps {
+			c.Observe(p, 1, 2*tt.step, false)
+			clk.t = clk.t.Add(2 * tt.step)
+		}
+		p = c.Plan(1)
+		if p.Threads != 4 || p.Limit != tt.want {
+			t.Errorf("step %v: Plan = %+v, want 4 threads, limit %v", tt.step, p, tt.want)
+		}
+	}
+	c, _ := newSim(1, 1)
+	c.Observe(c.Plan(1), 1, time.Millisecond, false)
+	if p := c.Plan(1); p.Limit != 0 {
+		t.Errorf("Plan at Min = %+v, want no limit", p)
+	}
+}
+
+// TestSizeKeys: sizes up to 16 tokens have their own baselines, larger ones share
+// power-of-two buckets, so a prompt chunk of 300 tokens is judged against 256-511.
+func TestSizeKeys(t *testing.T) {
+	for _, tt := range []struct{ a, b int }{{0, 1}, {17, 31}, {256, 511}} {
+		if sizeKey(tt.a) != sizeKey(tt.b) {
+			t.Errorf("sizeKey(%d) = %d, sizeKey(%d) = %d: want equal", tt.a, sizeKey(tt.a), tt.b, sizeKey(tt.b))
+		}
+	}
+	for _, tt := range []struct{ a, b int }{{1, 2}, {15, 16}, {16, 17}, {255, 256}} {
+		if sizeKey(tt.a) == sizeKey(tt.b) {
+			t.Errorf("sizeKey(%d) = sizeKey(%d) = %d: want different", tt.a, tt.b, sizeKey(tt.a))
+		}
+	}
+}
+
+func ExampleController() {
+	c := New(Config{Min: 1, Max: 2})
+	s := c.Plan(1) // a single-token step
+	fmt.Println(s.Threads, s.Limit)
+	// ... decode with s.Threads threads, stopping it after s.Limit if positive ...
+	c.Observe(s, 1, 28*time.Millisecond, false)
+	// Output: 2 0s
+}
