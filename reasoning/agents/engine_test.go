@@ -4,56 +4,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/models"
+	"github.com/nashd/nashd/inference/enginetest"
 	"github.com/nashd/nashd/solver/game"
 )
 
-// tinyModel generates the tiny random-weight model once per test binary.
-var tinyModel = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "agents-test-")
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		return "", err
-	}
-	return p, models.Generate(p, spec)
-})
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if p, err := tinyModel(); err == nil && p != "" {
-		os.RemoveAll(filepath.Dir(p))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(enginetest.Main(m)) }
 
 // openTiny opens the tiny model on one thread.
-func openTiny(t *testing.T) inference.Generator {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("short mode")
-	}
-	path, err := tinyModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(path, engine.Options{ContextSize: 4096, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
+func openTiny(t *testing.T) inference.Generator { return enginetest.OpenTiny(t, engine.Options{}) }
 
 // The real engine with a tiny random-weight model: its grammar-constrained answers are
 // always legal, the games end, and the verdicts equal the computation by hand. Text lengths

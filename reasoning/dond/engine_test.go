@@ -4,54 +4,21 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/models"
+	"github.com/nashd/nashd/inference/enginetest"
 )
 
-// tinyModel generates the tiny random-weight model once per test binary.
-var tinyModel = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "dond-test-")
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		return "", err
-	}
-	return p, models.Generate(p, spec)
-})
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if p, err := tinyModel(); err == nil && p != "" {
-		os.RemoveAll(filepath.Dir(p))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(enginetest.Main(m)) }
 
 // A full game per pairing on the real engine with a tiny random-weight model: the grammars
 // alone keep every answer legal, and the verdict equals the replay by hand. Messages are
 // short to keep the test quick; nothing is tuned to the model.
 func TestEngineGames(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short mode")
-	}
-	path, err := tinyModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(path, engine.Options{ContextSize: 4096, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := enginetest.OpenTiny(t, engine.Options{})
 	for k, kinds := range [][2]Kind{{Workflow, Workflow}, {Workflow, Raw}, {Raw, Raw}} {
 		t.Run(fmt.Sprintf("%s-%s", kinds[0], kinds[1]), func(t *testing.T) {
 			s := sampleLine(t, 1+k)

@@ -15,35 +15,15 @@ import (
 
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/models"
+	"github.com/nashd/nashd/inference/enginetest"
 	"github.com/nashd/nashd/reasoning/gtalign"
 )
 
-// tiny is the generated random-weight test model, shared by the tests.
-var tiny inference.Generator
+func TestMain(m *testing.M) { os.Exit(enginetest.Main(m)) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "nashd-experiment-test")
-	if err != nil {
-		panic(err)
-	}
-	p := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		panic(err)
-	}
-	if err := models.Generate(p, spec); err != nil {
-		panic(err)
-	}
-	e, err := engine.Open(p, engine.Options{ContextSize: 4096, Threads: 1})
-	if err != nil {
-		panic(err)
-	}
-	tiny = e
-	code := m.Run()
-	e.Close()
-	os.RemoveAll(dir)
-	os.Exit(code)
+// tiny opens the generated random-weight test model (two slots, for --parallel 2).
+func tiny(t *testing.T) inference.Generator {
+	return enginetest.OpenTiny(t, engine.Options{Slots: 2})
 }
 
 const gamesDir = "../../configs/games"
@@ -159,7 +139,7 @@ func TestExperimentGames(t *testing.T) {
 	c.MessageChars, c.ReasonChars = 8, 8
 	dir := t.TempDir()
 	var progress bytes.Buffer
-	out, err := RunGames(context.Background(), tiny, c, Options{Dir: dir, Parallel: 2, ModelSHA256: "abc", Progress: &progress})
+	out, err := RunGames(context.Background(), tiny(t), c, Options{Dir: dir, Parallel: 2, ModelSHA256: "abc", Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,15 +158,15 @@ func TestExperimentGames(t *testing.T) {
 	}
 	// The same experiment again is refused without --resume; a resume of a finished one
 	// runs nothing; another experiment is refused.
-	if _, err := RunGames(context.Background(), tiny, c, Options{Dir: dir, ModelSHA256: "abc"}); !errors.Is(err, ErrOutDir) {
+	if _, err := RunGames(context.Background(), tiny(t), c, Options{Dir: dir, ModelSHA256: "abc"}); !errors.Is(err, ErrOutDir) {
 		t.Errorf("rerun without resume: %v", err)
 	}
-	out, err = RunGames(context.Background(), tiny, c, Options{Dir: dir, ModelSHA256: "abc", Resume: true})
+	out, err = RunGames(context.Background(), tiny(t), c, Options{Dir: dir, ModelSHA256: "abc", Resume: true})
 	if err != nil || out.Done != 0 || out.Skipped != 6 {
 		t.Errorf("resume of a finished run: %+v, %v", out, err)
 	}
 	c2, _ := NewGamesConfig(gamesDir, []string{"stag_hunt"}, []string{"raw"}, 1, 0, 7, 0.8)
-	if _, err := RunGames(context.Background(), tiny, c2, Options{Dir: dir, ModelSHA256: "abc", Resume: true}); !errors.Is(err, ErrOutDir) {
+	if _, err := RunGames(context.Background(), tiny(t), c2, Options{Dir: dir, ModelSHA256: "abc", Resume: true}); !errors.Is(err, ErrOutDir) {
 		t.Errorf("another experiment's directory: %v", err)
 	}
 }
@@ -200,7 +180,7 @@ func TestExperimentResume(t *testing.T) {
 	}
 	c.MessageChars = 8
 	full := t.TempDir()
-	if _, err := RunDond(context.Background(), tiny, c, Options{Dir: full}); err != nil {
+	if _, err := RunDond(context.Background(), tiny(t), c, Options{Dir: full}); err != nil {
 		t.Fatal(err)
 	}
 	checkOutput(t, full, 4, "dond_scores")
@@ -208,7 +188,7 @@ func TestExperimentResume(t *testing.T) {
 	part := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	out, err := RunDond(ctx, tiny, c, Options{Dir: part, OnRecord: func(string) {
+	out, err := RunDond(ctx, tiny(t), c, Options{Dir: part, OnRecord: func(string) {
 		if n++; n == 2 {
 			cancel()
 		}
@@ -226,7 +206,7 @@ func TestExperimentResume(t *testing.T) {
 	}
 	f.WriteString(`{"id":"raw-raw/0004/001","experi`)
 	f.Close()
-	out, err = RunDond(context.Background(), tiny, c, Options{Dir: part, Resume: true})
+	out, err = RunDond(context.Background(), tiny(t), c, Options{Dir: part, Resume: true})
 	if err != nil || out.Skipped != 2 || out.Done != 2 {
 		t.Fatalf("resume: %+v, %v", out, err)
 	}
@@ -245,7 +225,7 @@ func TestExperimentDond(t *testing.T) {
 	}
 	c.MessageChars = 8
 	dir := t.TempDir()
-	if _, err := RunDond(context.Background(), tiny, c, Options{Dir: dir}); err != nil {
+	if _, err := RunDond(context.Background(), tiny(t), c, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	sum := checkOutput(t, dir, 4, "dond_scores")
@@ -287,7 +267,7 @@ func TestExperimentGtalign(t *testing.T) {
 	}
 	c.SetLimits(limitsForTest, 0)
 	dir := t.TempDir()
-	if _, err := RunGtalign(context.Background(), tiny, c, Options{Dir: dir}); err != nil {
+	if _, err := RunGtalign(context.Background(), tiny(t), c, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	sum := checkOutput(t, dir, 4, "action_distribution")
@@ -373,7 +353,7 @@ func TestExperimentBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RunGames(context.Background(), tiny, c, Options{Dir: out, Resume: true}); !errors.Is(err, ErrOutDir) {
+	if _, err := RunGames(context.Background(), tiny(t), c, Options{Dir: out, Resume: true}); !errors.Is(err, ErrOutDir) {
 		t.Errorf("records without a manifest: %v", err)
 	}
 }

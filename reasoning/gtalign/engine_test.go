@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -13,31 +12,11 @@ import (
 
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
-	"github.com/nashd/nashd/models"
+	"github.com/nashd/nashd/inference/enginetest"
 	"github.com/nashd/nashd/reasoning/pricing"
 )
 
-// tinyModel generates the tiny random-weight model once per test binary.
-var tinyModel = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "gtalign-test-")
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		return "", err
-	}
-	return p, models.Generate(p, spec)
-})
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if p, err := tinyModel(); err == nil && p != "" {
-		os.RemoveAll(filepath.Dir(p))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(enginetest.Main(m)) }
 
 // recordingGen passes calls to an engine and records each request with its result.
 type recordingGen struct {
@@ -80,19 +59,9 @@ func commonPrefix(a, b []int32) int {
 // independent computation, and every later pass must reuse the whole context before it.
 // Block lengths are capped to keep the test short; nothing is tuned to the model.
 func TestEngineSeeds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short mode")
-	}
-	path, err := tinyModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The system prompt is about 2,300 tokens of the tiny model's byte-level vocabulary.
-	e, err := engine.Open(path, engine.Options{ContextSize: 4096, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	// The system prompt is about 2,300 tokens of the tiny model's byte-level vocabulary:
+	// OpenTiny's default context (4096) holds it.
+	e := enginetest.OpenTiny(t, engine.Options{})
 	gen := &recordingGen{Generator: e}
 	g := Default()
 	g.Limits = Limits{ThinkingChars: 12, ResponseChars: 12, QuestionChars: 12}
