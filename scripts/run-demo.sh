@@ -55,11 +55,6 @@ mkdir -p "$CONF"
 cp -R "$CONFIG/." "$CONF/"
 ABS_CONFIG=$(cd "$CONFIG" && pwd)
 sed -i -E "s|^([[:space:]]*path[[:space:]]*=[[:space:]]*\")([^/\"][^\"]*\")|\1$ABS_CONFIG/\2|" "$CONF/models.toml"
-if [[ -n $TEST_MODEL ]]; then
-  # A model this small runs fastest on one thread: say so in the copy's nashd.toml where it
-  # leaves the thread count to the default.
-  sed -i -E 's/^(threads[[:space:]]*=[[:space:]]*)0\b/\11/' "$CONF/nashd.toml"
-fi
 
 NASHD_PID=
 cleanup() {

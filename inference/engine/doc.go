@@ -49,9 +49,9 @@
 // each have a controller (package [github.com/nashd/nashd/inference/engine/threadctl]) that
 // picks 1 to [PhysicalCores] threads from the time of every step: a short step much slower
 // than usual for its size is stopped (llama.cpp's abort callback) and run again, and two
-// such stops in a few steps mean one thread fewer; a lasting slowdown tries one thread
-// fewer; after a hold, one thread more is tried again, with hysteresis against load that
-// comes and goes. A model below 5 M parameters
+// such stops in a few steps mean one thread fewer; a lasting slowdown, or a stalled step too
+// long to stop, tries one thread fewer; after a hold, one thread more is tried again, with
+// hysteresis against load that comes and goes. A model below 5 M parameters
 // generates with one thread (its steps are too short to share). [Engine.ThreadStats]
 // reports the counts and the stalls seen. A positive Options.Threads fixes the count
 // (Options.BatchThreads the prompt steps' count; 0 follows Threads). The thread pools are

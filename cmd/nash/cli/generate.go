@@ -22,7 +22,7 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 	grammarFile := fs.String("grammar", "", "GBNF grammar file constraining the output")
 	seed := fs.Uint("seed", 0, "sampling seed")
 	n := fs.Int("n", 128, "maximum tokens to generate (<= 0: until end of generation or full context)")
-	threads := fs.Int("threads", 0, "generation threads (0: physical cores)")
+	threads := fs.Int("threads", 0, "generation threads (0: auto, adapted to the load)")
 	batchThreads := fs.Int("threads-batch", 0, "prompt-processing threads (0: --threads)")
 	temp := fs.Float64("temp", 0.8, "temperature (0: greedy)")
 	topK := fs.Int("top-k", 40, "top-k (0: off)")

@@ -46,7 +46,7 @@ func runPlay(ctx context.Context, env *Env, args []string) error {
 	bob := fs.String("bob", "raw", "Deal or No Deal: Bob's agent, raw or workflow")
 	candidates := fs.Int("candidates", 0, "Deal or No Deal: proposals offered to a workflow agent (0: the default, 3)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object (the transcript inside) instead of the transcript as it happens")
-	threads := fs.Int("threads", 0, "generation threads (0: physical cores)")
+	threads := fs.Int("threads", 0, "generation threads (0: auto, adapted to the load)")
 	nctx := fs.Int("ctx", 0, "context size per sequence (0: min(trained, 4096))")
 	sock := socketFlag(fs)
 	daemonModel := fs.String("daemon-model", "", "through the daemon: a model `NAME` from models.toml for both agents (default: the serving model)")

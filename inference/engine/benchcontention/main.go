@@ -339,6 +339,16 @@ func loadavg() string {
 	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
+// load1 returns the 1-minute load average, or 0.
+func load1() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	return v
+}
+
 func run(f flags) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	llama.SetLogger(quiet)
@@ -363,6 +373,7 @@ func run(f flags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	l0 := load1()
 	fmt.Printf("benchcontention: physical cores %d, NumCPU %d, load processes %d; prompt %d tokens, generate %d; %d repetitions; load average %s\n",
 		engine.PhysicalCores(), runtime.NumCPU(), f.procs, f.prompt, f.gen, f.reps, loadavg())
 	var results []result
@@ -376,6 +387,9 @@ func run(f flags) error {
 		if err != nil {
 			return err
 		}
+	}
+	if l0 >= 0.5*float64(runtime.NumCPU()) {
+		fmt.Printf("\nnote: the load average was %.2f on %d CPUs before the benchmark: other programs were running, so the quiet phase was not idle\n", l0, runtime.NumCPU())
 	}
 	report(results, cfgs)
 	return nil
@@ -429,6 +443,7 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 			ld.stop()
 		}
 		fmt.Printf("  phase %s (load average %s)\n", phase, loadavg())
+
 		rs := make([]result, len(cfgs))
 		for i := range cfgs {
 			rs[i] = result{model: name, phase: phase, cfg: cfgs[i]}

@@ -28,8 +28,10 @@
 //     by one, so a collapse costs a few normal steps, not hundreds, while one step delayed by
 //     another program's burst changes nothing. Steps at Min threads have no limit.
 //   - Slowdown: when the recent time at the current count exceeds [SlowFactor] × its
-//     baseline, the next [ProbeSteps] steps try one thread fewer (a probe downwards), kept if
-//     their median time per token is at most [ProbeGain] × the recent time.
+//     baseline, or a step too long to stop was a stall ([StallFactor] × its expected time),
+//     the next [ProbeSteps] steps try one thread fewer (a probe downwards), kept if their
+//     median time per token is at most [ProbeGain] × the recent time (or the stalled
+//     step's), and kept at once after a step faster by [ProbeLimit].
 //   - Recovery: after a hold at a lowered count, a probe upwards tries one thread more, kept
 //     on the same condition against the lower count's recent time, and dropped after its
 //     first step slower than [ProbeLimit] × the lower count's time (stopped there when
@@ -204,8 +206,12 @@ type Controller struct {
 	probeR  []float64
 	epoch   uint64 // probes started
 	explore bool   // start-up exploration downwards still going on
-	seen    int    // steps observed at cur since it changed or a probe upwards failed
-	stops   []bool // whether each of the last StopWindow steps at cur was stopped
+	// longStall is the time per token of the last step at cur too long to stop that was a
+	// stall (0: none since the last probe); downRef is what a probe downwards compares with
+	// (0: the recent time).
+	longStall, downRef float64
+	seen               int    // steps observed at cur since it changed or a probe upwards failed
+	stops              []bool // whether each of the last StopWindow steps at cur was stopped
 
 	hold, holdDown    time.Duration
 	changed, up, calm time.Time
@@ -324,8 +330,9 @@ func (c *Controller) Plan(tokens int) Step {
 			if c.seen >= exploreAfter && c.cur > c.min {
 				c.startProbe(c.cur - 1)
 			}
-		case c.cur > c.min && now.Sub(c.downTried) >= c.holdDown && c.slow(tokens):
+		case c.cur > c.min && now.Sub(c.downTried) >= c.holdDown && (c.longStall > 0 || c.slow(tokens)):
 			c.startProbe(c.cur - 1)
+			c.downRef, c.longStall = c.longStall, 0
 		case c.cur < c.max && now.Sub(c.changed) >= c.hold && c.seen >= HoldSteps*int(c.hold/HoldMin):
 			c.startProbe(c.cur + 1)
 		}
@@ -358,7 +365,7 @@ func (c *Controller) Plan(tokens int) Step {
 }
 
 func (c *Controller) startProbe(n int) {
-	c.probe, c.probeN, c.probeR = n, 0, c.probeR[:0]
+	c.probe, c.probeN, c.probeR, c.downRef = n, 0, c.probeR[:0], 0
 	c.epoch++
 }
 
@@ -400,6 +407,9 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	case inProbe:
 		c.observeProbe(tokens, per, stopped, now)
 	case n == c.cur:
+		if stall && !stopped && ok && exp*float64(tokens) > MaxLimitedStep.Seconds() {
+			c.longStall = per
+		}
 		c.observeSteady(stopped, now)
 	}
 }
@@ -411,30 +421,38 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 		c.failProbe(now, up)
 		return
 	}
-	// Compare with the current count's recent steps (the load now); at start, with its
-	// fastest step.
-	if r, ok := c.perToken(c.cur, tokens, c.explore); ok && r > 0 {
-		if up && per > max(r*ProbeLimit, r+StopSlack.Seconds()/float64(tokens)) {
+	// Compare with the current count's recent steps (the load now), or the stalled step
+	// that started the probe; at start, with the current count's fastest step.
+	r, ok := c.perToken(c.cur, tokens, c.explore)
+	if !up && c.downRef > 0 {
+		r, ok = c.downRef, true
+	}
+	decided := false
+	if ok && r > 0 {
+		switch {
+		case up && per > max(r*ProbeLimit, r+StopSlack.Seconds()/float64(tokens)):
 			c.failProbe(now, up) // a long step not stopped at the limit, but over it
 			return
+		case !up && per*ProbeLimit <= r:
+			decided = true // clearly faster: no need to wait for more steps
 		}
 		c.probeR = append(c.probeR, per/r)
 	}
 	c.probeN++
-	if c.probeN < ProbeSteps {
+	if c.probeN < ProbeSteps && !decided {
 		return
 	}
 	// With nothing to compare with, a probe upwards that was never stopped is kept, a probe
 	// downwards is not.
-	ok := up
+	keep := up
 	if len(c.probeR) > 0 {
-		ok = median(c.probeR) <= ProbeGain
+		keep = median(c.probeR) <= ProbeGain
 	}
-	if !ok {
+	if !keep {
 		c.failProbe(now, up)
 		return
 	}
-	c.cur, c.probe, c.seen, c.stops = c.probe, 0, 0, c.stops[:0]
+	c.cur, c.probe, c.seen, c.stops, c.longStall = c.probe, 0, 0, c.stops[:0], 0
 	c.changed = now
 	if up {
 		c.st.StepsUp++
@@ -465,7 +483,7 @@ func (c *Controller) failProbe(now time.Time, up bool) {
 // stepDown books a change to fewer threads (c.cur already lowered).
 func (c *Controller) stepDown(now time.Time) {
 	c.st.StepsDown++
-	c.seen, c.stops = 0, c.stops[:0]
+	c.seen, c.stops, c.longStall = 0, c.stops[:0], 0
 	c.changed, c.calm = now, now
 	c.holdDown = HoldMin
 	if now.Sub(c.up) < Settle {

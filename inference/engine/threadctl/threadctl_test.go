@@ -287,6 +287,22 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			// Prompt chunks of the bench model, one every 2 s, when the load comes: 0.65 s
+			// on two idle threads, 1.2 s on one; under load 3 s on two, 1.6 s on one. Too
+			// long to stop: the first stalled chunk starts a probe downwards, kept after
+			// one clearly faster step.
+			name: "prompt chunks, load comes", tokens: 64, span: 200 * s, window: [2]time.Duration{60 * s, 200 * s}, minEff: 0.9, final: 1,
+			m: machine{cores: 2, gap: 2 * s, custom: func(n int, at time.Duration) time.Duration {
+				ms := map[bool]map[int]time.Duration{false: {1: 1200, 2: 650}, true: {1: 1600, 2: 3000}}[at >= 60*s][n]
+				return ms * time.Millisecond
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.StepsDown != 1 || st.Stopped != 0 {
+					t.Errorf("stats %+v: want one step down, nothing stopped", st)
+				}
+			},
+		},
+		{
 			name: "fixed count under load", min: 2, max: 2, m: gen2(busyBetween(2, 5*s, 60*s)), tokens: 1, span: 20 * s, final: 2,
 			check: func(t *testing.T, tr trace) {
 				st := tr.stats
