@@ -164,10 +164,22 @@ func (c *Client) Solve(ctx context.Context, req api.SolveRequest) (*api.SolveRes
 }
 
 // WaitReady polls /v1/status until a model serves (or none is configured), calling
-// progress with each status while it loads. It returns the last status.
+// progress with each status while it loads. It returns the last status. A daemon that is
+// still starting (no socket yet) is waited for up to 5 seconds.
 func (c *Client) WaitReady(ctx context.Context, progress func(*api.StatusResponse)) (*api.StatusResponse, error) {
+	// A daemon started a moment ago (`nashd &` then `nash status --wait`) may not listen yet:
+	// wait up to startGrace for its socket before reporting that none runs.
+	deadline := time.Now().Add(startGrace)
 	for {
 		st, err := c.Status(ctx)
+		if errors.Is(err, ErrNoDaemon) && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +199,9 @@ func (c *Client) WaitReady(ctx context.Context, progress func(*api.StatusRespons
 		}
 	}
 }
+
+// startGrace is how long WaitReady waits for a daemon's socket to appear.
+const startGrace = 5 * time.Second
 
 // ChatResult is a finished chat completion.
 type ChatResult struct {

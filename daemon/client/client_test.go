@@ -192,3 +192,42 @@ func TestWriteStatus(t *testing.T) {
 		t.Errorf("WriteModels =\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// TestWaitReadyStartingDaemon: `nashd &` then `nash status --wait` — the socket appears a
+// moment after the client starts waiting, and WaitReady waits for it instead of failing; a
+// socket that never appears still fails with ErrNoDaemon once the grace period is over.
+func TestWaitReadyStartingDaemon(t *testing.T) {
+	dir, err := os.MkdirTemp("", "nc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "s.sock")
+	listening := make(chan *http.Server, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		l, err := net.Listen("unix", sock)
+		if err != nil {
+			listening <- nil
+			return
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"model": {"state": "ready"}}`))
+		})}
+		go srv.Serve(l)
+		listening <- srv
+	}()
+	st, err := New(sock).WaitReady(context.Background(), nil)
+	if srv := <-listening; srv != nil {
+		defer srv.Close()
+	}
+	if err != nil || st.Model.State != "ready" {
+		t.Fatalf("WaitReady on a starting daemon = %+v, %v", st, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := New(filepath.Join(dir, "none.sock")).WaitReady(ctx, nil); err == nil {
+		t.Fatal("WaitReady on no daemon returned no error")
+	}
+}
