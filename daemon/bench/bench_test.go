@@ -56,6 +56,7 @@ func threads() int {
 
 type daemonProc struct {
 	dir    string
+	sock   string
 	hc     *http.Client
 	cancel context.CancelFunc
 	done   chan error
@@ -63,15 +64,21 @@ type daemonProc struct {
 
 func startDaemon(b *testing.B, model string, slots int) *daemonProc {
 	b.Helper()
+	return startDaemonModels(b, fmt.Sprintf("default = \"bench\"\n[models.bench]\npath = %q\n", model), slots)
+}
+
+// startDaemonModels starts a daemon whose models.toml is models.
+func startDaemonModels(b *testing.B, models string, slots int) *daemonProc {
+	b.Helper()
 	dir := b.TempDir()
 	write(b, filepath.Join(dir, "nashd.toml"), fmt.Sprintf("[inference]\nthreads = %d\ncontext_size = %d\nslots = %d\nqueue_size = 16\n[log]\nlevel = \"warn\"\n", threads(), ctxSize, slots))
-	write(b, filepath.Join(dir, "models.toml"), fmt.Sprintf("default = \"bench\"\n[models.bench]\npath = %q\n", model))
+	write(b, filepath.Join(dir, "models.toml"), models)
 	write(b, filepath.Join(dir, "pricing.toml"), "rate = 1.0\n")
 	sd, _ := os.MkdirTemp("", "ndb")
 	b.Cleanup(func() { os.RemoveAll(sd) })
 	sock := filepath.Join(sd, "s.sock")
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemonProc{dir: dir, cancel: cancel, done: make(chan error, 1)}
+	d := &daemonProc{dir: dir, sock: sock, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan struct{})
 	go func() {
 		d.done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Version: "bench",

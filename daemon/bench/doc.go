@@ -1,6 +1,7 @@
 // Package bench holds nashd's daemon benchmarks (`make bench-daemon`): generation throughput
 // through the Unix socket with 1, 2 and 4 parallel slots against the bare engine measured in
-// the same run, and reload latencies (models.toml edit → new model serving, pricing.toml
+// the same run, the overhead of a remote model (a nashd serving another nashd's model against
+// that nashd directly), and reload latencies (models.toml edit → new model serving, pricing.toml
 // edit → first request using it). They need models/testdata/gen/bench.gguf
 // (`nash model gen --shape bench`, which the Makefile target runs). Environment:
 // NASHD_BENCH_MODEL overrides the model, NASHD_BENCH_THREADS the engine threads (default:
