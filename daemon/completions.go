@@ -253,7 +253,8 @@ const remoteProbeTimeout = 2 * time.Second
 
 // remoteModel converts a remote generator's status to its wire form.
 func remoteModel(r remote.Status) *api.RemoteModel {
-	return &api.RemoteModel{URL: r.URL, Dialect: r.Dialect, ServedName: r.Model, Reachable: r.Reachable, LastError: r.LastError}
+	return &api.RemoteModel{URL: r.URL, Dialect: r.Dialect, ServedName: r.Model, Reachable: r.Reachable, LastError: r.LastError,
+		Retries: r.Retries, Faults: r.Faults}
 }
 
 // remoteEntry describes a remote model for GET /v1/models: the serving one as its generator

@@ -163,7 +163,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		`nashd_http_requests_total{code="200",endpoint="POST /v1/chat/completions"} 1`,
 		`nashd_http_requests_total{code="400",endpoint="POST /v1/chat/completions"} 1`,
 		`nashd_tokens_total{kind="completion"} 8`,
-		`nashd_queue_depth 0`, `nashd_slots 2`, `nashd_model_ready 1`, `nashd_model_swaps_total 0`,
+		`nashd_queue_depth 0`, `nashd_slots 2`, `nashd_model_ready 1`, `nashd_model_swaps_total 0`, `nashd_remote_retries_total 0`, `nashd_remote_faults_total 0`,
 		`nashd_config_reloads_total{result="ok"} 0`, `nashd_last_tokens_per_second`,
 	} {
 		if !strings.Contains(string(m), want) {

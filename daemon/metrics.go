@@ -4,6 +4,7 @@ import (
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelmgr"
 	"github.com/nashd/nashd/inference/engine/threadctl"
+	"github.com/nashd/nashd/inference/remote"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -71,6 +72,22 @@ func newMetrics(store *config.Store, mm *modelmgr.Manager) *metrics {
 			status(func(s modelmgr.Status) float64 { return float64(s.Swaps) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_model_load_failures_total", Help: "Model loads that failed."},
 			status(func(s modelmgr.Status) float64 { return float64(s.LoadFailed) })),
+	)
+	// A remote serving model's retried 429/503 answers and server-side faults, since it was
+	// loaded.
+	remoteStat := func(f func(remote.Status) uint64) func() float64 {
+		return func() float64 {
+			if s := mm.Status().Serving; s != nil && s.Remote != nil {
+				return float64(f(*s.Remote))
+			}
+			return 0
+		}
+	}
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_remote_retries_total", Help: "429/503 answers of the serving remote model's server that were retried; since it was loaded."},
+			remoteStat(func(s remote.Status) uint64 { return s.Retries })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "nashd_remote_faults_total", Help: "Calls to the serving remote model's server that failed on the server's side (unreachable, refused key, busy, server error, stream cut); since it was loaded."},
+			remoteStat(func(s remote.Status) uint64 { return s.Faults })),
 	)
 	// Threads of the serving model's decode steps, by kind (generation: single-token steps;
 	// batch: prompt steps). The counters are the serving model's since it was loaded.

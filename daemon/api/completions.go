@@ -111,4 +111,8 @@ type RemoteModel struct {
 	// Reachable: the last call to the server reached it (for a model not loaded, a probe).
 	Reachable bool   `json:"reachable"`
 	LastError string `json:"last_error,omitempty"`
+	// Retries (429/503 answers retried) and Faults (calls failed on the server's side) count
+	// since the model was loaded; zero for a model that is not loaded.
+	Retries uint64 `json:"retries"`
+	Faults  uint64 `json:"faults"`
 }

@@ -106,11 +106,13 @@ type Generator struct {
 	log     *slog.Logger
 	closed  atomic.Bool
 	closeMu sync.Once
+	retries atomic.Uint64
 
 	mu      sync.Mutex
 	lastErr string
 	lastOK  time.Time
 	reach   bool
+	faults  uint64
 }
 
 // Status reports a remote model's reachability, for /v1/status and /v1/models.
@@ -121,6 +123,11 @@ type Status struct {
 	Reachable bool      `json:"reachable"`
 	LastOK    time.Time `json:"last_ok,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
+	// Retries counts the 429/503 answers retried, Faults the calls that failed on the
+	// server's side (unreachable, refused key, busy past the retries, server error, stream
+	// cut), since Open.
+	Retries uint64 `json:"retries"`
+	Faults  uint64 `json:"faults"`
 }
 
 // Open connects to the server described by opts: it checks that the server is reachable,
@@ -267,7 +274,8 @@ func (g *Generator) Info() inference.ModelInfo { return g.info }
 func (g *Generator) Status() Status {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return Status{URL: g.shown, Dialect: g.opts.Dialect, Model: g.opts.Model, Reachable: g.reach || g.lastErr == "", LastOK: g.lastOK, LastError: g.lastErr}
+	return Status{URL: g.shown, Dialect: g.opts.Dialect, Model: g.opts.Model, Reachable: g.reach || g.lastErr == "", LastOK: g.lastOK, LastError: g.lastErr,
+		Retries: g.retries.Load(), Faults: g.faults}
 }
 
 // Close releases idle connections. It is safe to call more than once; calls in flight
@@ -290,6 +298,7 @@ func (g *Generator) note(err error) {
 	case errors.Is(err, ErrUnreachable), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrBusy), errors.Is(err, ErrServer), errors.Is(err, ErrStreamCut):
 		g.reach = !errors.Is(err, ErrUnreachable)
 		g.lastErr = err.Error()
+		g.faults++
 	}
 }
 
@@ -694,6 +703,7 @@ func (g *Generator) do(ctx context.Context, method, u string, body any) (*http.R
 		if busy && attempt < g.opts.MaxRetries {
 			wait := retryAfter(resp.Header.Get("Retry-After"), g.opts.MaxRetryWait)
 			g.log.Debug("remote server busy; retrying", "url", g.shown, "status", resp.StatusCode, "wait", wait, "attempt", attempt+1)
+			g.retries.Add(1)
 			if g.opts.OnRetry != nil {
 				g.opts.OnRetry(resp.StatusCode)
 			}

@@ -242,8 +242,10 @@ func TestFaults(t *testing.T) {
 		t.Errorf("cut stream: %q, err = %v; want the first token and ErrStreamCut", res.Text, err)
 	}
 	errs = append(errs, err)
-	if st := g.Status(); !st.Reachable || !strings.Contains(st.LastError, "stream cut") {
-		t.Errorf("Status after a cut stream = %+v", st)
+	// Counted for /metrics: 2 retried 429s + 2 retried 503s; faults: busy past the retries
+	// and the cut stream.
+	if st := g.Status(); !st.Reachable || !strings.Contains(st.LastError, "stream cut") || st.Retries != 4 || st.Faults != 2 {
+		t.Errorf("Status after a cut stream = %+v (want 4 retries, 2 faults)", st)
 	}
 	f.cut = false
 
