@@ -12,19 +12,21 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nashd/nashd/daemon/client"
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/modelload"
 	"github.com/nashd/nashd/daemon/paths"
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/remote"
 	"github.com/nashd/nashd/reasoning/experiment"
 	"github.com/nashd/nashd/reasoning/gtalign"
 )
 
 // experimentUsage is the synopsis of `nash experiment`.
-const experimentUsage = `games [--games LIST] [--modes raw,prompted,verified] [--runs N] [--rounds N] --out DIR --model FILE
-  | dond [--data FILE] [--pairings workflow-workflow,workflow-raw,raw-workflow,raw-raw] [--runs N] --out DIR --model FILE
+const experimentUsage = `games [--games LIST] [--modes raw,prompted,verified] [--runs N] [--rounds N] --out DIR [--model FILE | --socket PATH]
+  | dond [--data FILE] [--pairings workflow-workflow,workflow-raw,raw-workflow,raw-raw] [--runs N] --out DIR [--model FILE | --socket PATH]
   | dond --best-only [--data FILE] [--json]
-  | gtalign --prompts FILE.jsonl [--pricing A.toml,B.toml] [--rule welfare|nash_product] --out DIR --model FILE
+  | gtalign --prompts FILE.jsonl [--pricing A.toml,B.toml] [--rule welfare|nash_product] --out DIR [--model FILE | --socket PATH]
   | report DIR [--write]
   common: [--seed N] [--temperature T] [--parallel N] [--resume] [--threads N] [--ctx N]`
 
@@ -51,7 +53,7 @@ func runExperiment(ctx context.Context, env *Env, args []string) error {
 
 // runFlags are the flags every experiment run takes.
 type runFlags struct {
-	out, model              *string
+	out, model, socket      *string
 	seed                    *uint64
 	temp                    *float64
 	runs, parallel, threads *int
@@ -62,7 +64,8 @@ type runFlags struct {
 func addRunFlags(fs *flag.FlagSet, runs int) *runFlags {
 	return &runFlags{
 		out:      fs.String("out", "", "output `DIR` for manifest.json, records.jsonl, summary.md and the plots"),
-		model:    fs.String("model", "", "model `FILE` (GGUF), loaded in this process"),
+		model:    fs.String("model", "", "model `FILE` (GGUF), loaded in this process (without it: the daemon's serving model)"),
+		socket:   socketFlag(fs),
 		seed:     fs.Uint64("seed", 1, "the experiment's seed (each run's sampler is seeded from it and the run's id)"),
 		temp:     fs.Float64("temperature", 0.8, "sampling temperature (0: greedy)"),
 		runs:     fs.Int("runs", runs, "runs of every configuration"),
@@ -78,8 +81,11 @@ func (f *runFlags) check() error {
 	if *f.out == "" {
 		return fmt.Errorf("%w: --out DIR is required", ErrUsage)
 	}
-	if *f.model == "" {
-		return fmt.Errorf("%w: --model FILE is required (running through the daemon is not available yet)", ErrUsage)
+	if *f.model != "" && *f.socket != "" {
+		return fmt.Errorf("%w: --model FILE runs in this process, --socket through the daemon: give one", ErrUsage)
+	}
+	if *f.model == "" && (*f.threads != 0 || *f.nctx != 0) {
+		return fmt.Errorf("%w: --threads and --ctx apply to --model FILE; the daemon's models.toml sets its own", ErrUsage)
 	}
 	if *f.parallel < 1 {
 		return fmt.Errorf("%w: --parallel %d (want at least 1)", ErrUsage, *f.parallel)
@@ -90,6 +96,9 @@ func (f *runFlags) check() error {
 // start loads the model with one slot per parallel run, hashes its file and returns the
 // options of the run, the generator and the interruptible context.
 func (f *runFlags) start(ctx context.Context, env *Env) (context.Context, func(), inference.Generator, experiment.Options, error) {
+	if *f.model == "" {
+		return f.startDaemon(ctx, env)
+	}
 	if _, err := os.Stat(*f.model); err != nil {
 		return nil, nil, nil, experiment.Options{}, err
 	}
@@ -103,6 +112,41 @@ func (f *runFlags) start(ctx context.Context, env *Env) (context.Context, func()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	o := experiment.Options{Dir: *f.out, Resume: *f.resume, Parallel: *f.parallel, ModelSHA256: sum, Progress: env.Stderr, Terminal: isTerminal(env.Stderr)}
+	return ctx, func() { stop(); gen.Close() }, gen, o, nil
+}
+
+// startDaemon runs the experiment on the daemon's serving model: the harness talks to nashd
+// as to any remote server of its own dialect (/v1/completions with grammars and prompt token
+// ids, so prefix reuse and grammar constraints behave as in-process), with --parallel
+// requests in flight; the daemon batches them over its slots. Records name the model by the
+// daemon's description and file path, since its file is not ours to hash.
+func (f *runFlags) startDaemon(ctx context.Context, env *Env) (context.Context, func(), inference.Generator, experiment.Options, error) {
+	sock := *f.socket
+	if sock == "" {
+		sock = client.DefaultSocket()
+	}
+	st, err := client.New(sock).WaitReady(ctx, nil)
+	if err != nil {
+		return nil, nil, nil, experiment.Options{}, err
+	}
+	if st.Model.Serving == nil {
+		return nil, nil, nil, experiment.Options{}, fmt.Errorf("nashd on %s serves no model (models.toml)", sock)
+	}
+	// The daemon runs on this machine (a Unix socket): hash its model file where it can be
+	// read; a remote model of the daemon's own has none ("").
+	sum := ""
+	if p := st.Model.Serving.Info.Path; p != "" {
+		if h, err := experiment.FileSHA256(p); err == nil {
+			sum = h
+		}
+	}
+	gen, err := remote.Open(ctx, remote.Options{URL: "unix://" + sock, Model: st.Model.Serving.Name, Dialect: remote.Nashd, MaxConcurrency: *f.parallel})
+	if err != nil {
+		return nil, nil, nil, experiment.Options{}, fmt.Errorf("nashd on %s: %w", sock, err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	o := experiment.Options{Dir: *f.out, Resume: *f.resume, Parallel: *f.parallel, ModelSHA256: sum,
+		Progress: env.Stderr, Terminal: isTerminal(env.Stderr)}
 	return ctx, func() { stop(); gen.Close() }, gen, o, nil
 }
 

@@ -74,3 +74,31 @@ func TestExperimentCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestExperimentThroughDaemon: without --model the experiment runs on the daemon's serving
+// model over its socket (the nashd dialect of the remote generator), with its table and
+// records; --threads and --model with --socket are usage errors.
+func TestExperimentThroughDaemon(t *testing.T) {
+	sock := startPlayDaemon(t)
+	out := filepath.Join(t.TempDir(), "games")
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"experiment", "games", "--games", "stag_hunt,escalation", "--modes", "verified",
+		"--runs", "1", "--rounds", "0", "--games-dir", "../../../configs/games", "--out", out, "--socket", sock,
+		"--message-chars", "8", "--reason-chars", "8"}, nil, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "| stag_hunt | simultaneous |") || !strings.Contains(stdout.String(), "| escalation | sequential |") {
+		t.Fatalf("through the daemon: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	recs, err := os.ReadFile(filepath.Join(out, "records.jsonl"))
+	if err != nil || strings.Count(string(recs), "\n") != 2 {
+		t.Fatalf("records: %v\n%s", err, recs)
+	}
+	for _, args := range [][]string{
+		{"games", "--out", t.TempDir(), "--socket", sock, "--threads", "1"},
+		{"games", "--out", t.TempDir(), "--socket", sock, "--model", "x.gguf"},
+	} {
+		var o, e bytes.Buffer
+		if code := Run(context.Background(), append([]string{"experiment"}, args...), nil, &o, &e); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)\n%s", args, code, e.String())
+		}
+	}
+}
