@@ -500,24 +500,5 @@ func literal(raw json.RawMessage) string {
 		buf.Reset()
 		buf.Write(raw)
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range buf.String() {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return gbnf.Quote(buf.String())
 }

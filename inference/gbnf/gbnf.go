@@ -198,3 +198,30 @@ func (g *Grammar) ResolveTokens(id func(text string) (uint32, error)) error {
 	g.texts = nil
 	return nil
 }
+
+// Quote writes s as a GBNF string literal that matches exactly s: quotes and backslashes
+// are escaped, as are newlines, carriage returns and tabs (which the parser accepts escaped
+// only). Generated grammars (JSON schemas, GTAlign's blocks, the agents' forms) use it.
+func Quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -234,3 +234,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestQuote: a quoted string parses back, as the root rule, into exactly its code points.
+func TestQuote(t *testing.T) {
+	for _, s := range []string{"plain", `say "hi"`, `back\slash`, "line\nbreak\r\ttab", "ünï 🎲", `\"\n`, "#not a comment", "x ::= y"} {
+		g, err := Parse("root ::= "+Quote(s), Limits{})
+		if err != nil {
+			t.Errorf("Parse(root ::= %s): %v", Quote(s), err)
+			continue
+		}
+		rules, err := g.Rules()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []rune
+		for _, e := range rules[g.Root()] {
+			if e.Type == ElemChar {
+				got = append(got, rune(e.Value))
+			}
+		}
+		if string(got) != s {
+			t.Errorf("Quote(%q) parses to %q", s, string(got))
+		}
+	}
+}

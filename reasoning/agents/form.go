@@ -35,7 +35,7 @@ func (f form) grammar(comment string) string {
 	}
 	b.WriteString("\n")
 	for i, s := range f {
-		fmt.Fprintf(&b, "line%d ::= %s", i, quote(s.prefix))
+		fmt.Fprintf(&b, "line%d ::= %s", i, gbnf.Quote(s.prefix))
 		switch {
 		case s.names == nil:
 			fmt.Fprintf(&b, " [^\\n<]{1,%d}", s.chars)
@@ -45,7 +45,7 @@ func (f form) grammar(comment string) string {
 			fmt.Fprintf(&b, " (%s)", alts(s.names))
 		}
 		if s.suffix != "" {
-			b.WriteString(" " + quote(s.suffix))
+			b.WriteString(" " + gbnf.Quote(s.suffix))
 		}
 		b.WriteString("\n")
 	}
@@ -55,7 +55,7 @@ func (f form) grammar(comment string) string {
 func alts(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = quote(n)
+		q[i] = gbnf.Quote(n)
 	}
 	return strings.Join(q, " | ")
 }
@@ -226,28 +226,4 @@ func matchName(s string, names []string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// quote writes s as a GBNF string literal.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
