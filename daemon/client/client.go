@@ -5,7 +5,6 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -249,27 +248,16 @@ func (c *Client) Chat(ctx context.Context, req api.ChatRequest, onDelta func(str
 	}
 	res := &ChatResult{}
 	var b strings.Builder
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64*1024), 4<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
-			continue
-		}
-		if data == "[DONE]" {
-			res.Content = b.String()
-			return res, nil
-		}
+	err = readSSE(ctx, resp.Body, "stream", func(data string) error {
 		var ch struct {
 			api.ChatResponse
 			Error *api.APIError `json:"error"`
 		}
 		if err := json.Unmarshal([]byte(data), &ch); err != nil {
-			return nil, fmt.Errorf("decoding a stream event: %w", err)
+			return fmt.Errorf("decoding a stream event: %w", err)
 		}
 		if ch.Error != nil {
-			return nil, &Error{Status: 200, API: *ch.Error}
+			return &Error{Status: 200, API: *ch.Error}
 		}
 		res.Model = ch.Model
 		if ch.Usage != nil {
@@ -285,9 +273,11 @@ func (c *Client) Chat(ctx context.Context, req api.ChatRequest, onDelta func(str
 				res.Raw = json.RawMessage(data)
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	return nil, errors.New("stream ended without [DONE]")
+	res.Content = b.String()
+	return res, nil
 }

@@ -1,12 +1,10 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/reasoning/agents"
@@ -35,39 +33,26 @@ func (c *Client) Play(ctx context.Context, req api.PlayRequest, onEvent func(age
 	}
 	var result *api.PlayResult
 	var streamErr error
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64*1024), 64<<20)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		if data == "[DONE]" {
-			if result == nil && streamErr == nil {
-				return nil, errors.New("game stream ended without a result")
-			}
-			return result, streamErr
-		}
+	err = readSSE(ctx, resp.Body, "game stream", func(data string) error {
 		ev, res, apiErr, err := api.DecodePlayEvent([]byte(data))
 		switch {
 		case err != nil:
-			return nil, err
+			return err
 		case apiErr != nil:
 			apiErr.Status = 200
 			streamErr = &Error{Status: 200, API: *apiErr, Body: data}
 		case res != nil:
 			result = res
 		case ev != nil:
-			if err := onEvent(*ev); err != nil {
-				return nil, err
-			}
+			return onEvent(*ev)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+		return nil
+	})
+	switch {
+	case err != nil:
 		return nil, err
+	case result == nil && streamErr == nil:
+		return nil, errors.New("game stream ended without a result")
 	}
-	return nil, errors.New("game stream ended without [DONE]")
+	return result, streamErr
 }

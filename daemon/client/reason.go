@@ -1,12 +1,10 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/nashd/nashd/daemon/api"
 )
@@ -55,22 +53,10 @@ func (c *Client) ReasonStream(ctx context.Context, req api.ReasonRequest, onDelt
 	defer resp.Body.Close()
 	var result *api.ReasonResponse
 	var streamErr error
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64*1024), 16<<20)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		if data == "[DONE]" {
-			if result == nil && streamErr == nil {
-				return nil, errors.New("reason stream ended without a result")
-			}
-			return result, streamErr
-		}
+	err = readSSE(ctx, resp.Body, "reason stream", func(data string) error {
 		var ev api.ReasonEvent
 		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			return nil, fmt.Errorf("decoding a stream event: %w", err)
+			return fmt.Errorf("decoding a stream event: %w", err)
 		}
 		switch {
 		case ev.Error != nil:
@@ -82,9 +68,13 @@ func (c *Client) ReasonStream(ctx context.Context, req api.ReasonRequest, onDelt
 		case onDelta != nil && ev.Text != "":
 			onDelta(ev.Kind, ev.Text)
 		}
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	switch {
+	case err != nil:
 		return nil, err
+	case result == nil && streamErr == nil:
+		return nil, errors.New("reason stream ended without a result")
 	}
-	return nil, errors.New("reason stream ended without [DONE]")
+	return result, streamErr
 }
