@@ -19,7 +19,7 @@ import (
 func TestQueueFull(t *testing.T) {
 	h := startDaemon(t, map[string]string{"nashd.toml": strings.NewReplacer("slots = 2", "slots = 1", "queue_size = 32", "queue_size = 0", "context_size = 256", "context_size = 2048").Replace(testNashd)})
 	resp, err := h.hc.Post(h.url("/v1/chat/completions"), "application/json", strings.NewReader(
-		`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900}`))
+		`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900,"grammar":"root ::= [a-z]{1900,}"}`)) // no early end of generation
 	if err != nil {
 		t.Fatal(err)
 	}

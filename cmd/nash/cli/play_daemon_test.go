@@ -5,80 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nashd/nashd/daemon"
-	"github.com/nashd/nashd/daemon/client"
-	"github.com/nashd/nashd/daemon/gamesolver"
-	"github.com/nashd/nashd/daemon/modelload"
-	"github.com/nashd/nashd/models"
 )
 
 // startPlayDaemon runs nashd in-process serving a freshly generated tiny model with three
 // shipped games configured, and returns its socket.
 func startPlayDaemon(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	model := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Generate(model, spec); err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]string{
-		"nashd.toml":  "[inference]\nthreads = 1\ncontext_size = 4096\nslots = 1\n[log]\nlevel = \"warn\"\n[reasoning]\nstate_dir = \"state\"\n",
-		"models.toml": fmt.Sprintf("default = \"tiny\"\n[models.tiny]\npath = %q\n", model),
-	}
-	for _, g := range []string{"prisoner_dilemma", "stag_hunt", "escalation"} {
-		b, err := os.ReadFile(filepath.Join("../../../configs/games", g+".toml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files["games/"+g+".toml"] = string(b)
-	}
-	for name, s := range files {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sockDir, err := os.MkdirTemp("", "nash") // short: sun_path holds 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "s.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Load: modelload.Load,
-			Games: gamesolver.Backend{}, Version: "test", Ready: func(s string) { ready <- s }})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("daemon.Run: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("the daemon did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("daemon.Run: %v", err)
-		}
-	})
-	if err := client.New(sock).WaitModel(ctx, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	model := tinyModelFile(t, t.TempDir())
+	files := shippedGames(t, "prisoner_dilemma", "stag_hunt", "escalation")
+	files["nashd.toml"] = "[inference]\nthreads = 1\ncontext_size = 4096\nslots = 1\n[log]\nlevel = \"warn\"\n[reasoning]\nstate_dir = \"state\"\n"
+	files["models.toml"] = fmt.Sprintf("default = \"tiny\"\n[models.tiny]\npath = %q\n", model)
+	_, sock := runDaemon(t, files, true)
 	return sock
 }
 

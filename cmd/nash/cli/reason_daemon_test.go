@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nashd/nashd/daemon"
 	"github.com/nashd/nashd/daemon/client"
-	"github.com/nashd/nashd/daemon/modelload"
-	"github.com/nashd/nashd/models"
 	"github.com/nashd/nashd/reasoning/pricing"
 )
 
@@ -23,57 +19,13 @@ import (
 // model, with pricing.toml holding pricingTOML, and returns its config directory and socket.
 func startReasonDaemon(t *testing.T, pricingTOML string) (dir, sock string) {
 	t.Helper()
-	dir = t.TempDir()
-	model := filepath.Join(dir, "tiny.gguf")
-	spec, err := models.ShapeSpec("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Generate(model, spec); err != nil {
-		t.Fatal(err)
-	}
+	model := tinyModelFile(t, t.TempDir())
 	// GTAlign's system prompt alone is ~2,300 tokens of the tiny model's byte vocabulary.
-	files := map[string]string{
+	return runDaemon(t, map[string]string{
 		"nashd.toml":   "[inference]\nthreads = 1\ncontext_size = 4096\nslots = 1\n[log]\nlevel = \"warn\"\n[reasoning]\nstate_dir = \"state\"\n",
 		"models.toml":  fmt.Sprintf("default = \"tiny\"\n[models.tiny]\npath = %q\n", model),
 		"pricing.toml": pricingTOML,
-	}
-	for name, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sockDir, err := os.MkdirTemp("", "nash") // short: sun_path holds 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock = filepath.Join(sockDir, "s.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Load: modelload.Load,
-			Version: "test", Ready: func(s string) { ready <- s }})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("daemon.Run: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("the daemon did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("daemon.Run: %v", err)
-		}
-	})
-	if err := client.New(sock).WaitModel(ctx, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	return dir, sock
+	}, true)
 }
 
 // Pricing files whose costs dwarf any payoff in [-5, 5]: the one strategy with a short

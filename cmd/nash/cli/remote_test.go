@@ -4,16 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nashd/nashd/daemon"
-	"github.com/nashd/nashd/daemon/gamesolver"
-	"github.com/nashd/nashd/daemon/modelload"
 	"github.com/nashd/nashd/solver"
 )
 
@@ -23,53 +17,9 @@ const gamesDir = "../../../configs/games"
 // shipped games, and returns its socket.
 func startDaemon(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	files, err := filepath.Glob(filepath.Join(gamesDir, "*.toml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no games in %s: %v", gamesDir, err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "games"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "games", filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "models.toml"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sockDir, err := os.MkdirTemp("", "nash") // short: sun_path holds 107 bytes
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "s.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.RunOptions{ConfigDir: dir, Socket: sock, LogOutput: io.Discard, Load: modelload.Load,
-			Games: gamesolver.Backend{}, Version: "test", Ready: func(s string) { ready <- s }})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("daemon.Run: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("the daemon did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("daemon.Run: %v", err)
-		}
-	})
+	files := shippedGames(t)
+	files["models.toml"] = ""
+	_, sock := runDaemon(t, files, false)
 	return sock
 }
 
