@@ -115,7 +115,7 @@ func TestDisconnectMidStream(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		req, _ := http.NewRequestWithContext(ctx, "POST", h.url("/v1/chat/completions"), strings.NewReader(
-			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900}`))
+			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900,"grammar":"root ::= [a-z]{1900,}"}`))
 		resp, err := h.hc.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -130,7 +130,7 @@ func TestProcessLifecycle(t *testing.T) {
 	t.Run("SIGTERM during a request", func(t *testing.T) {
 		hc := unixClient(sock)
 		resp, err := hc.Post("http://nashd/v1/chat/completions", "application/json", strings.NewReader(
-			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900,"temperature":0}`))
+			`{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":1900,"temperature":0,"grammar":"root ::= [a-z]{1900,}"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
