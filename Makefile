@@ -31,7 +31,7 @@ BENCHMODEL := models/testdata/gen/bench.gguf
 # The cgo packages that include llama.h (the binding and the benchmarks' reference loop).
 CGO_PATHS := inference/llama/zz_cgo_paths.go inference/llamabench/zz_cgo_paths.go
 
-.PHONY: all build cgo-paths oracle test test-short vet fmt check run bench-inference bench-contention bench-solver bench-daemon bench-reasoning clean env help
+.PHONY: all build cgo-paths gpu gpu-check oracle test test-short vet fmt check run bench-inference bench-contention bench-solver bench-daemon bench-reasoning clean env help
 
 all: build
 
@@ -47,6 +47,19 @@ cgo-paths: ## write the zz_cgo_paths.go files (include paths of the ollama modul
 
 build: cgo-paths ## build bin/nashd and bin/nash
 	$(GO) build $(GOFLAGS_TAGS) -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/nashd ./cmd/nash
+
+# GPU backends are shared libraries built by cmake from the same pinned ggml tree and loaded at
+# run time from lib/nashd (see scripts/gpu-build.sh). The build is cached under
+# ${XDG_CACHE_HOME:-~/.cache}/nashd/gpu-build (NASHD_GPU_CACHE), keyed by tree, backend, flags and
+# the patches in scripts/gpu/patches: a repeated `make gpu` only checks lib/nashd/nashd-gpu.json.
+GPU ?= vulkan
+gpu: ## build the GPU backend library into lib/nashd (GPU=vulkan, or GPU=cuda where nvcc exists)
+	@$(GO) mod download $(OLLAMA_MOD)
+	@GPU=$(GPU) OLLAMA_DIR="$$($(GO) list -m -f '{{.Dir}}' $(OLLAMA_MOD))" \
+		OLLAMA_TREE="$$($(GO) list -m -f '{{.Path}}@{{.Version}}' $(OLLAMA_MOD))" bash scripts/gpu-build.sh
+
+gpu-check: ## load lib/nashd's backend in a small C program, list devices, check a matmul (llvmpipe: GGML_VK_VISIBLE_DEVICES=0)
+	@OLLAMA_DIR="$$($(GO) list -m -f '{{.Dir}}' $(OLLAMA_MOD))" bash scripts/gpu/check.sh
 
 env: ## print the cgo environment (eval "$$(make -s env)")
 	@echo export CGO_ENABLED=1 CGO_CFLAGS=\"$(CGO_CFLAGS)\" CGO_CXXFLAGS=\"$(CGO_CXXFLAGS)\"
@@ -94,6 +107,10 @@ bench-solver: build ## nashd all-equilibria vs lrsnash on random games
 
 bench-reasoning: build $(BENCHMODEL) ## a GTAlign request vs one unconstrained pass of as many tokens (reasoning_overhead=X)
 	$(GO) run $(GOFLAGS_TAGS) ./daemon/bench/benchreason -m $(BENCHMODEL)
+
+.PHONY: bench-gpu
+bench-gpu: gpu $(BENCHMODEL) ## CPU vs the GPU backend (make gpu) on the bench model: prompt and generation tok/s, interleaved
+	$(GO) run $(GOFLAGS_TAGS) ./inference/gputest/benchgpu -m $(BENCHMODEL) $(BENCH_GPU_ARGS)
 
 bench-daemon: build $(BENCHMODEL) ## concurrent clients over the socket
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./daemon/bench/

@@ -59,7 +59,20 @@ func (s *Server) statusBody(env *Env) api.StatusResponse {
 			Errors: s.opts.Store.Errors(), Reloads: api.ReloadStats(s.opts.Store.Stats())},
 		Pricing: snap.PricingVersion(), Games: games, Reasoner: modes,
 		Reasoning: s.reasoningStatus(snap),
+		GPU:       s.gpuStatus(),
 	}
+}
+
+// gpuStatus lists the GPU devices with their current memory (nil without GPU support).
+func (s *Server) gpuStatus() *api.GPUStatus {
+	if s.opts.GPU == nil {
+		return nil
+	}
+	st := s.opts.GPU.Status()
+	if st.Devices == nil {
+		st.Devices = []api.GPUDevice{}
+	}
+	return &st
 }
 
 // reasoningStatus describes GTAlign reasoning under snap: its defaults, the game, the
@@ -92,6 +105,10 @@ func modelStatus(st modelmgr.Status) api.ModelStatus {
 		if t := m.Threads; t != nil {
 			out.Serving.Threads = &api.ThreadsStatus{Generation: threadCount(t.Generation), Batch: threadCount(t.Batch), Poll: t.Poll}
 		}
+		if p := m.Placement; p != nil {
+			out.Serving.GPU = &api.ModelGPU{Configured: m.Spec.GPULayers.String(), Layers: p.GPULayers, Device: p.Device,
+				DeviceBytes: p.DeviceBytes, DeviceFree: p.DeviceFree, Limit: p.Limit, Fallback: p.Fallback, Note: p.Note}
+		}
 	}
 	if l := st.Loading; l != nil {
 		out.Loading = &api.LoadingModel{Name: l.Name, Path: l.Path, Progress: l.Progress, Since: l.Since}
@@ -103,7 +120,7 @@ func modelStatus(st modelmgr.Status) api.ModelStatus {
 func threadCount(st threadctl.Stats) api.ThreadCount {
 	return api.ThreadCount{Threads: st.Threads, Min: st.Min, Max: st.Max, Adaptive: st.Adaptive,
 		Steps: st.Steps, Stalls: st.Stalls, Stopped: st.Stopped, StepsDown: st.StepsDown, StepsUp: st.StepsUp,
-		ProbesFailed: st.ProbesFailed, HoldMS: float64(st.Hold) / float64(time.Millisecond)}
+		ProbesFailed: st.ProbesFailed, HoldMS: float64(st.Hold) / float64(time.Millisecond), StepsAt: st.StepsAt}
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, env *Env) {

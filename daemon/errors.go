@@ -46,6 +46,8 @@ func AsAPIError(err error) *api.APIError {
 		return &api.APIError{Status: http.StatusBadRequest, Message: err.Error(), Type: api.TypeInvalidRequest}
 	case errors.Is(err, remote.ErrBusy):
 		return &api.APIError{Status: http.StatusServiceUnavailable, Message: err.Error(), Type: api.TypeUnavailable, Code: "remote_busy", RetryAfter: 2}
+	case errors.Is(err, remote.ErrTimeout): // before ErrServer, which it wraps
+		return &api.APIError{Status: http.StatusGatewayTimeout, Message: err.Error(), Type: api.TypeTimeout, Code: "remote_timeout"}
 	case errors.Is(err, remote.ErrUnreachable), errors.Is(err, remote.ErrUnauthorized), errors.Is(err, remote.ErrStreamCut), errors.Is(err, remote.ErrServer):
 		return &api.APIError{Status: http.StatusBadGateway, Message: err.Error(), Type: api.TypeServer, Code: "remote_error"}
 	case errors.Is(err, context.DeadlineExceeded):

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nashd/nashd/daemon"
 	"github.com/nashd/nashd/daemon/api"
+	"github.com/nashd/nashd/inference/remote"
 )
 
 func TestBadInputs(t *testing.T) {
@@ -173,5 +175,34 @@ func TestMetricsAndHealth(t *testing.T) {
 	code, _, b := h.do("GET", "/health", nil)
 	if code != 200 || !strings.Contains(string(b), `"ok"`) {
 		t.Errorf("/health %d %s", code, b)
+	}
+}
+
+// A remote model's faults map to gateway statuses: a server that does not answer within its
+// timeout is a 504, its other failures 502, a busy one 503 with Retry-After; the caller's
+// own deadline stays the daemon's 504 "timeout".
+func TestRemoteErrorStatus(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		code   string
+	}{
+		{"timeout", &remote.Error{Msg: "http://far/v1 did not finish the call within 1s", Err: remote.ErrTimeout}, http.StatusGatewayTimeout, "remote_timeout"},
+		{"timeout wrapped", fmt.Errorf("gtalign: payoff pass: %w", &remote.Error{Msg: "x", Err: remote.ErrTimeout}), http.StatusGatewayTimeout, "remote_timeout"},
+		{"server error", &remote.Error{Msg: "answered 500", Err: remote.ErrServer}, http.StatusBadGateway, "remote_error"},
+		{"stream cut", &remote.Error{Msg: "cut", Err: remote.ErrStreamCut}, http.StatusBadGateway, "remote_error"},
+		{"unreachable", &remote.Error{Msg: "refused", Err: remote.ErrUnreachable}, http.StatusBadGateway, "remote_error"},
+		{"busy", &remote.Error{Msg: "429", Err: remote.ErrBusy}, http.StatusServiceUnavailable, "remote_busy"},
+		{"own deadline", fmt.Errorf("generate: %w", context.DeadlineExceeded), http.StatusGatewayTimeout, "timeout"},
+	}
+	for _, tc := range tests {
+		ae := daemon.AsAPIError(tc.err)
+		if ae.Status != tc.status || ae.Code != tc.code {
+			t.Errorf("%s: %d %s (%s), want %d %s", tc.name, ae.Status, ae.Code, ae.Message, tc.status, tc.code)
+		}
+		if (ae.Status == http.StatusGatewayTimeout) != (ae.Type == api.TypeTimeout) || !strings.Contains(ae.Message, tc.err.Error()) && tc.code != "timeout" {
+			t.Errorf("%s: type %s, message %q", tc.name, ae.Type, ae.Message)
+		}
 	}
 }

@@ -20,6 +20,9 @@ type metrics struct {
 	tps       prometheus.Gauge
 	tpsHist   prometheus.Histogram
 	cancelled prometheus.Counter
+	// reasonRetries counts GTAlign pass-1 attempts retried because a generator without a
+	// grammar wrote output that did not parse (gtalign.Result.Retries).
+	reasonRetries prometheus.Counter
 }
 
 func newMetrics(store *config.Store, mm *modelmgr.Manager) *metrics {
@@ -48,8 +51,11 @@ func newMetrics(store *config.Store, mm *modelmgr.Manager) *metrics {
 		cancelled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "nashd_generations_cancelled_total", Help: "Generations stopped by a client disconnect or timeout.",
 		}),
+		reasonRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nashd_reason_retries_total", Help: "GTAlign payoff passes retried because a model served without a grammar wrote output that did not parse.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.genSecs, m.tps, m.tpsHist, m.cancelled,
+	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.genSecs, m.tps, m.tpsHist, m.cancelled, m.reasonRetries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	status := func(f func(modelmgr.Status) float64) func() float64 {
 		return func() float64 { return f(mm.Status()) }

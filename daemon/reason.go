@@ -151,6 +151,7 @@ func (s *Server) runReason(ctx context.Context, env *Env, call *reasonCall, onDe
 		s.metrics.cancelled.Inc()
 	}
 	env.RecordTokens(res.Usage.PromptTokens, res.Usage.CompletionTokens, genMS)
+	s.metrics.reasonRetries.Add(float64(res.Retries))
 	resp := &api.ReasonResponse{ID: newID("reason-"), Object: api.ReasonObject, Created: time.Now().Unix(), Model: lease.Name(), Result: res,
 		Nashd: api.ReasonProvenance{Reasoning: api.ReasoningGTAlign, ConfigGeneration: snap.Generation, PricingVersion: snap.PricingVersion(), GameVersion: snap.GameVersion()}}
 	lease.Release()

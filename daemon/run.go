@@ -24,10 +24,16 @@ type RunOptions struct {
 
 	Load     modelmgr.Loader // required
 	Estimate modelmgr.Estimator
-	Fallback func() (string, error)
-	Inspect  func(path string) (any, error)
-	Games    GameBackend
-	Version  string
+	// GPU, when set, loads the GPU backends at start and places models' GPU layers
+	// (cmd/nashd passes modelload's); nil: no GPU support, models load as configured.
+	GPU GPU
+	// GPUBackends is --gpu-backends: the backend directory, overriding nashd.toml's
+	// inference.gpu_backends; both empty: GPU's default directory, if it exists.
+	GPUBackends string
+	Fallback    func() (string, error)
+	Inspect     func(path string) (any, error)
+	Games       GameBackend
+	Version     string
 
 	// Reload receives a value for each SIGHUP.
 	Reload <-chan os.Signal
@@ -82,6 +88,16 @@ func Run(ctx context.Context, o RunOptions) error {
 		return fmt.Errorf("config %s: %w", o.ConfigDir, err)
 	}
 	snap := store.Current()
+	if o.GPU != nil {
+		// Before any model loads: the backends' devices must be registered by then.
+		dir := o.GPUBackends
+		if dir == "" {
+			dir = snap.GPUBackendsDir()
+		}
+		if err := o.GPU.Load(dir, log); err != nil {
+			return fmt.Errorf("GPU backends: %w", err)
+		}
+	}
 	sock := SocketPath(o.Socket, snap)
 	mode, _ := snap.Daemon.Server.Mode()
 	ul, err := ListenUnix(sock, os.FileMode(mode), snap.Daemon.Server.SocketGroup)
@@ -99,9 +115,13 @@ func Run(ctx context.Context, o RunOptions) error {
 		log.Info("listening on loopback TCP", "addr", tl.Addr().String())
 	}
 
-	mm := modelmgr.New(modelmgr.Options{Load: o.Load, Estimate: o.Estimate, Fallback: o.Fallback,
+	var place modelmgr.Placer
+	if o.GPU != nil {
+		place = o.GPU.Place
+	}
+	mm := modelmgr.New(modelmgr.Options{Load: o.Load, Estimate: o.Estimate, Place: place, Fallback: o.Fallback,
 		QueueSize: snap.Daemon.Inference.QueueSize, Logger: log})
-	srv, err := New(Options{Store: store, Models: mm, Logger: log, Games: o.Games, Inspect: o.Inspect, Version: o.Version})
+	srv, err := New(Options{Store: store, Models: mm, Logger: log, Games: o.Games, Inspect: o.Inspect, Version: o.Version, GPU: o.GPU})
 	if err != nil {
 		ul.Close()
 		return err
@@ -120,6 +140,9 @@ func Run(ctx context.Context, o RunOptions) error {
 		was, now := old.Daemon.Server, new.Daemon.Server
 		if was.Socket != now.Socket || was.SocketMode != now.SocketMode || was.SocketGroup != now.SocketGroup || was.TCP != now.TCP {
 			log.Warn("listener settings changed in nashd.toml; they apply after a restart")
+		}
+		if old.GPUBackendsDir() != new.GPUBackendsDir() {
+			log.Warn("inference.gpu_backends changed in nashd.toml; it applies after a restart")
 		}
 	})
 	mm.Set(snap.DefaultSpec())

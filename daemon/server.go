@@ -33,6 +33,23 @@ type Options struct {
 	Inspect func(path string) (any, error)
 	// Version is reported in /v1/status and system_fingerprint.
 	Version string
+	// GPU, when set, lists the GPU devices in /v1/status.
+	GPU GPU
+}
+
+// GPU is the daemon's GPU side (package daemon/modelload's *GPU): it loads the GPU backend
+// libraries once at start, lists their devices and places models' layers on them. The
+// daemon package itself has no cgo.
+type GPU interface {
+	// Load loads the backend libraries in dir ("" = the default directory, if it exists)
+	// before any model loads, logging the devices. An error stops the daemon (a directory
+	// named explicitly that does not exist); a backend that fails to load is logged, shown
+	// by Status, and leaves every model on the CPU.
+	Load(dir string, log *slog.Logger) error
+	// Status lists the devices with their current memory.
+	Status() api.GPUStatus
+	// Place is the model manager's [modelmgr.Placer].
+	Place(spec config.Spec) (modelmgr.Placement, error)
 }
 
 // Env is what every handler gets: the config snapshot in force when the request arrived

@@ -97,6 +97,15 @@ type ModelInfo struct {
 	VocabSize     int    `json:"vocab_size"`
 	Slots         int    `json:"slots"`
 	ChatTemplate  string `json:"chat_template,omitempty"`
+	// NoGrammar reports that the generator cannot enforce [Request.Grammar] (a remote server
+	// of plain OpenAI's API): the grammar is accepted but the output is unconstrained, so
+	// callers parse it tolerantly and retry. False for every generator that enforces it.
+	NoGrammar bool `json:"no_grammar,omitempty"`
+	// GPULayers is the number of layers on GPU devices (0: the model runs on the CPU), the
+	// model's block count + 1 when the output layer is offloaded too; GPUDevices names the
+	// devices ("Vulkan0").
+	GPULayers  int      `json:"gpu_layers"`
+	GPUDevices []string `json:"gpu_devices,omitempty"`
 }
 
 // Errors callers branch on. Engines wrap them with context; test with errors.Is.

@@ -33,7 +33,10 @@
 // for architecture "llama" the keys and tensors llama.cpp requires. Run it before llama.cpp
 // sees a file: a truncated or corrupt file becomes an error naming the file and the problem.
 // [ReadInfo] summarises a file's metadata (through github.com/gpustack/gguf-parser-go after
-// validation) and [EstimateMemory] estimates the memory a loaded model needs.
+// validation) and [EstimateMemory] estimates the memory a loaded model needs;
+// [EstimateOffload] splits it between the CPU and a GPU device for a number of offloaded
+// layers, and [FitGPULayers] finds the most layers that fit a device's memory (gpu_layers
+// = "auto").
 //
 // The GGUF format is specified in ggml's docs/gguf.md
 // (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md); the checks mirror

@@ -30,6 +30,13 @@ type Info struct {
 	VocabSize    int    `json:"vocab_size"`
 	Tokenizer    string `json:"tokenizer,omitempty"` // tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (BPE), ...
 	ChatTemplate string `json:"chat_template,omitempty"`
+	// LayerWeightBytes is the size of each transformer block's tensors ("blk.N.*"), in
+	// block order; OutputWeightBytes that of the output layer (output_norm and output.weight,
+	// or token_embd.weight when TiedEmbeddings: the model has no output.weight). They size
+	// a GPU offload ([EstimateOffload]).
+	LayerWeightBytes  []uint64 `json:"layer_weight_bytes,omitempty"`
+	OutputWeightBytes uint64   `json:"output_weight_bytes,omitempty"`
+	TiedEmbeddings    bool     `json:"tied_embeddings,omitempty"`
 	// EstimatedRAM is EstimateMemory(info, DefaultEstimateContext, 1): weights plus the KV
 	// cache and compute buffers of one sequence of DefaultEstimateContext tokens.
 	EstimatedRAM uint64 `json:"estimated_ram"`
@@ -83,6 +90,7 @@ func ReadInfo(path string) (*Info, error) {
 	if info.VocabSize == 0 {
 		info.VocabSize = int(tok.TokensLength)
 	}
+	info.LayerWeightBytes, info.OutputWeightBytes, info.TiedEmbeddings = h.layerSizes(info.Blocks)
 	info.EstimatedRAM = EstimateMemory(info, min(DefaultEstimateContext, max(info.ContextLength, 1)), 1)
 	return info, nil
 }

@@ -29,9 +29,10 @@ func run(args []string, stderr io.Writer) int {
 	socket := fs.String("socket", "", "Unix socket `PATH` (default: $NASHD_SOCKET, else server.socket, else $XDG_RUNTIME_DIR/nashd.sock, else DIR/nashd.sock)")
 	logFormat := fs.String("log-format", "", "log format: text or json (default: log.format in nashd.toml)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error (default: log.level)")
+	gpuBackends := fs.String("gpu-backends", "", "GPU backend library `DIR` (default: inference.gpu_backends in nashd.toml, else <nashd's dir>/../lib/nashd if it exists: where make gpu puts them)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `usage: nashd [--config DIR] [--socket PATH] [--log-format text|json] [--log-level LEVEL]
+		fmt.Fprintf(stderr, `usage: nashd [--config DIR] [--socket PATH] [--log-format text|json] [--log-level LEVEL] [--gpu-backends DIR]
 
 nashd serves an OpenAI-compatible chat API, GTAlign reasoning (POST /v1/reason, or chat with
 "reasoning": "gtalign"), nashd's game solver and its status over a Unix socket (HTTP/1.1:
@@ -39,6 +40,9 @@ curl --unix-socket PATH http://nashd/health). It runs in the foreground and logs
 Edit the TOML files in the config directory while it runs: changes apply to the next request,
 and a changed default model is swapped in without dropping requests.
 Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the config.
+GPU: nashd loads the GPU backends built by make gpu at start and logs their devices; models
+offload layers with gpu_layers (a count or "auto") in models.toml. nash version lists the
+devices.
 
 options:
 `)
@@ -66,6 +70,7 @@ options:
 	err := daemon.Run(ctx, daemon.RunOptions{
 		ConfigDir: *configDir, Socket: *socket, LogFormat: *logFormat, LogLevel: *logLevel,
 		Load: modelload.Load, Estimate: modelload.Estimate, Fallback: modelload.FallbackModel, Inspect: modelload.Inspect,
+		GPU: modelload.NewGPU(), GPUBackends: *gpuBackends,
 		Games: gameBackend(), Version: version, Reload: hup,
 	})
 	if err != nil {

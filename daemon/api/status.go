@@ -19,6 +19,53 @@ type StatusResponse struct {
 	Reasoner []string     `json:"reasoning_modes"`
 	// Reasoning describes GTAlign reasoning: its defaults, the game and the learned lengths.
 	Reasoning *ReasoningStatus `json:"reasoning,omitempty"`
+	// GPU lists the GPU devices of the backends nashd loaded at start (none: models run on
+	// the CPU); absent when the daemon was built without GPU support.
+	GPU *GPUStatus `json:"gpu,omitempty"`
+}
+
+// GPUStatus describes the GPU backends nashd loaded and their devices.
+type GPUStatus struct {
+	// BackendsDir is the directory the backend libraries were loaded (or tried) from; empty
+	// when there was none (no lib/nashd beside nashd's bin/, no gpu_backends).
+	BackendsDir string `json:"backends_dir,omitempty"`
+	// Error says why no backend loaded (a library built from another ggml tree, a missing
+	// Vulkan loader): nashd then runs every model on the CPU.
+	Error   string      `json:"error,omitempty"`
+	Devices []GPUDevice `json:"devices"`
+}
+
+// GPUDevice is one GPU device with its memory as its driver reports it now.
+type GPUDevice struct {
+	// Index is the device's number among the GPU devices: the value main_gpu takes.
+	Index       int    `json:"index"`
+	Name        string `json:"name"`        // "Vulkan0", "CUDA0"
+	Description string `json:"description"` // "NVIDIA GeForce RTX 4090", "llvmpipe (LLVM 15.0.6, 256 bits)"
+	Type        string `json:"type"`        // "gpu", "igpu" or "accel"
+	Backend     string `json:"backend"`     // "Vulkan", "CUDA"
+	FreeBytes   uint64 `json:"free_bytes"`
+	TotalBytes  uint64 `json:"total_bytes"`
+}
+
+// ModelGPU is where the serving model's layers went, for a model whose config asks for GPU
+// layers.
+type ModelGPU struct {
+	// Configured is gpu_layers as configured ("auto", "99"); Layers the count it was loaded
+	// with (0: CPU only). Info.GPULayers is what llama.cpp reports it offloaded.
+	Configured string `json:"configured"`
+	Layers     int    `json:"layers"`
+	// Device is the GPU device that holds the layers; DeviceBytes the estimated device
+	// memory they take, DeviceFree the device's free memory before the load, Limit
+	// gpu_memory_limit (0: none).
+	Device      string `json:"device,omitempty"`
+	DeviceBytes uint64 `json:"device_bytes,omitempty"`
+	DeviceFree  uint64 `json:"device_free_bytes,omitempty"`
+	Limit       uint64 `json:"gpu_memory_limit,omitempty"`
+	// Fallback is set when the load with GPU layers failed and the model runs on the CPU;
+	// Note says why the model runs differently from its config (auto's choice, no device,
+	// the failed load).
+	Fallback bool   `json:"cpu_fallback,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 // ReasoningStatus is GTAlign reasoning's part of GET /v1/status.
@@ -77,6 +124,8 @@ type ServingModel struct {
 	Threads *ThreadsStatus `json:"threads,omitempty"`
 	// Remote describes the server of a remote model.
 	Remote *RemoteModel `json:"remote,omitempty"`
+	// GPU is where the model's layers went, when its config asks for GPU layers.
+	GPU *ModelGPU `json:"gpu,omitempty"`
 }
 
 // ThreadsStatus describes the thread counts of the serving model: single-token
@@ -105,6 +154,8 @@ type ThreadCount struct {
 	StepsUp      uint64  `json:"steps_up"`
 	ProbesFailed uint64  `json:"probes_failed"`
 	HoldMS       float64 `json:"hold_ms"`
+	// StepsAt[n] counts the steps run with n threads (index 0 unused).
+	StepsAt []uint64 `json:"steps_at"`
 }
 
 // LoadingModel describes a load in progress.

@@ -70,8 +70,14 @@ func startDaemon(b *testing.B, model string, slots int) *daemonProc {
 // startDaemonModels starts a daemon whose models.toml is models.
 func startDaemonModels(b *testing.B, models string, slots int) *daemonProc {
 	b.Helper()
+	return startDaemonFiles(b, fmt.Sprintf("[inference]\nthreads = %d\ncontext_size = %d\nslots = %d\nqueue_size = 16\n[log]\nlevel = \"warn\"\n", threads(), ctxSize, slots), models)
+}
+
+// startDaemonFiles starts a daemon whose nashd.toml is nashd and models.toml is models.
+func startDaemonFiles(b *testing.B, nashd, models string) *daemonProc {
+	b.Helper()
 	dir := b.TempDir()
-	write(b, filepath.Join(dir, "nashd.toml"), fmt.Sprintf("[inference]\nthreads = %d\ncontext_size = %d\nslots = %d\nqueue_size = 16\n[log]\nlevel = \"warn\"\n", threads(), ctxSize, slots))
+	write(b, filepath.Join(dir, "nashd.toml"), nashd)
 	write(b, filepath.Join(dir, "models.toml"), models)
 	write(b, filepath.Join(dir, "pricing.toml"), "rate = 1.0\n")
 	sd, _ := os.MkdirTemp("", "ndb")

@@ -39,6 +39,9 @@ func WriteStatus(w io.Writer, st *api.StatusResponse, socket string) error {
 		if t := s.Threads; t != nil {
 			fmt.Fprintf(bw, "threads: generation %s, prompt %s, poll %d\n", threadCount(t.Generation), threadCount(t.Batch), t.Poll)
 		}
+		if g := s.GPU; g != nil {
+			fmt.Fprintf(bw, "offload: %s\n", modelGPU(g, s.Info.GPULayers))
+		}
 	default:
 		fmt.Fprintf(bw, "model:   %s\n", m.State)
 	}
@@ -64,6 +67,9 @@ func WriteStatus(w io.Writer, st *api.StatusResponse, socket string) error {
 	for _, f := range sortedKeys(st.Config.Errors) {
 		fmt.Fprintf(bw, "reload error (old config kept): %s\n", st.Config.Errors[f])
 	}
+	if st.GPU != nil {
+		WriteGPU(bw, st.GPU)
+	}
 	fmt.Fprintf(bw, "pricing: %s\ngames:   %v\n", st.Pricing, st.Games)
 	if r := st.Reasoning; r != nil {
 		fmt.Fprintf(bw, "reasoning: chat mode %s; rule %s, policy %s, analyze_by %s; game %s\n", r.Mode, r.Rule, r.Policy, r.AnalyzeBy, r.Game)
@@ -84,6 +90,61 @@ func WriteStatus(w io.Writer, st *api.StatusResponse, socket string) error {
 		}
 	}
 	return bw.err
+}
+
+// modelGPU describes where the serving model's layers went: "gpu_layers auto: 12 layers
+// on Vulkan0 (...), about 840 MiB (llama.cpp offloaded 12)", with the note.
+func modelGPU(g *api.ModelGPU, offloaded int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gpu_layers %s: ", g.Configured)
+	if g.Layers == 0 {
+		b.WriteString("CPU only")
+	} else {
+		fmt.Fprintf(&b, "%d layers on %s, about %s (llama.cpp offloaded %d)", g.Layers, g.Device, Bytes(g.DeviceBytes), offloaded)
+	}
+	if g.Limit > 0 {
+		fmt.Fprintf(&b, ", gpu_memory_limit %s", Bytes(g.Limit))
+	}
+	if g.Fallback {
+		b.WriteString("; CPU FALLBACK")
+	}
+	if g.Note != "" {
+		b.WriteString("; " + g.Note)
+	}
+	return b.String()
+}
+
+// WriteGPU writes the GPU backends and devices (`nash status`, `nash version`): one line
+// per device with its free and total memory, or why there is none.
+func WriteGPU(w io.Writer, g *api.GPUStatus) {
+	switch {
+	case g.Error != "":
+		fmt.Fprintf(w, "gpu:     none: %s\n", g.Error)
+	case g.BackendsDir == "":
+		fmt.Fprintf(w, "gpu:     none (no GPU backend directory; make gpu builds one)\n")
+	case len(g.Devices) == 0:
+		fmt.Fprintf(w, "gpu:     backends in %s found no GPU device (Vulkan lists Mesa's software device only with GGML_VK_VISIBLE_DEVICES=0)\n", g.BackendsDir)
+	default:
+		fmt.Fprintf(w, "gpu:     backends in %s\n", g.BackendsDir)
+	}
+	for _, d := range g.Devices {
+		fmt.Fprintf(w, "  gpu %d: %s  %s  (%s, %s)  free %s of %s\n", d.Index, d.Name, d.Description, d.Backend, d.Type, Bytes(d.FreeBytes), Bytes(d.TotalBytes))
+	}
+}
+
+// Bytes formats a memory size for people: "512 MiB", "7.8 GiB".
+func Bytes(b uint64) string {
+	switch {
+	case b >= 10<<30:
+		return fmt.Sprintf("%.0f GiB", float64(b)/(1<<30))
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
 }
 
 // WriteModels writes the configured models as a table (`nash models`): name, a star for the

@@ -55,6 +55,21 @@ type Inference struct {
 	BatchSize   int `toml:"batch_size"`   // prompt tokens per decode
 	Slots       int `toml:"slots"`        // sequences decoded together in one batch
 	QueueSize   int `toml:"queue_size"`   // requests waiting beyond the slots; 503 when full
+	// GPULayers is every model's default gpu_layers ([GPULayers]: a count, "auto", or 0
+	// for CPU only, the default); MainGPU the GPU device that holds the offloaded layers
+	// (an index among the GPU devices `nash version` lists, default 0).
+	GPULayers GPULayers `toml:"gpu_layers"`
+	MainGPU   int       `toml:"main_gpu"`
+	// GPUMemoryLimit bounds the device memory one model may use, checked before every load
+	// with gpu_layers set: "auto" fits as many layers as the smaller of the device's free
+	// memory and this limit allows, a fixed count that needs more is refused. 0: no limit
+	// beyond the free memory.
+	GPUMemoryLimit ByteSize `toml:"gpu_memory_limit"`
+	// GPUBackends is the directory of the GPU backend libraries (`make gpu` builds them
+	// into lib/nashd beside bin/); a relative path is relative to the config directory.
+	// Empty: <nashd's directory>/../lib/nashd when it exists, else no GPU. A directory
+	// named here or with --gpu-backends must exist. Read at start only.
+	GPUBackends string `toml:"gpu_backends"`
 }
 
 // Log holds the logging settings; the level applies on reload, the format at start.
@@ -147,6 +162,12 @@ func (d *Daemon) Validate() error {
 		return fmt.Errorf("inference.slots: %d outside [1, 64]", in.Slots)
 	case in.QueueSize < 0:
 		return fmt.Errorf("inference.queue_size: %d < 0", in.QueueSize)
+	case in.GPULayers.Validate() != nil:
+		return fmt.Errorf("inference.gpu_layers: %w", in.GPULayers.Validate())
+	case in.MainGPU < 0 || in.MainGPU > MaxMainGPU:
+		return fmt.Errorf("inference.main_gpu: %d outside [0, %d]", in.MainGPU, MaxMainGPU)
+	case strings.ContainsRune(in.GPUBackends, 0):
+		return fmt.Errorf("inference.gpu_backends: the path contains a NUL byte")
 	}
 	switch d.Log.Format {
 	case "text", "json":

@@ -25,9 +25,13 @@ type Model struct {
 	BatchThreads Threads `toml:"batch_threads"` // an integer, "auto", or 0 (nashd.toml's)
 	Poll         *int    `toml:"poll"`          // 0-100; absent: nashd.toml's
 	BatchSize    int     `toml:"batch_size"`
-	GPULayers    int     `toml:"gpu_layers"`
-	Slots        int     `toml:"slots"`
-	ChatTemplate string  `toml:"chat_template"`
+	// GPULayers, MainGPU and GPUMemoryLimit override nashd.toml's [inference] values
+	// (absent, or 0 for the limit: nashd.toml's); see [Inference.GPULayers].
+	GPULayers      *GPULayers `toml:"gpu_layers"`
+	MainGPU        *int       `toml:"main_gpu"`
+	GPUMemoryLimit ByteSize   `toml:"gpu_memory_limit"`
+	Slots          int        `toml:"slots"`
+	ChatTemplate   string     `toml:"chat_template"`
 	// FallbackTestModel: when Path does not exist, serve nashd's built-in tiny test model
 	// (random weights: gibberish output) instead of failing, with a loud warning.
 	FallbackTestModel bool `toml:"fallback_test_model"`
@@ -69,8 +73,12 @@ func (m *Models) Validate() error {
 			return fmt.Errorf("models.%s.poll: %d outside [0, %d]", n, *md.Poll, MaxPoll)
 		case md.BatchSize < 0:
 			return fmt.Errorf("models.%s.batch_size: %d < 0", n, md.BatchSize)
-		case md.GPULayers < 0:
-			return fmt.Errorf("models.%s.gpu_layers: %d < 0", n, md.GPULayers)
+		case md.GPULayers != nil && md.GPULayers.Validate() != nil:
+			return fmt.Errorf("models.%s.gpu_layers: %w", n, md.GPULayers.Validate())
+		case md.MainGPU != nil && (*md.MainGPU < 0 || *md.MainGPU > MaxMainGPU):
+			return fmt.Errorf("models.%s.main_gpu: %d outside [0, %d]", n, *md.MainGPU, MaxMainGPU)
+		case md.URL != "" && (md.GPULayers != nil || md.MainGPU != nil || md.GPUMemoryLimit != 0):
+			return fmt.Errorf("models.%s: gpu_layers, main_gpu and gpu_memory_limit apply to local models (path), not to a remote one (url)", n)
 		case md.Slots < 0 || md.Slots > 64:
 			return fmt.Errorf("models.%s.slots: %d outside [0, 64]", n, md.Slots)
 		}
@@ -99,10 +107,15 @@ type Spec struct {
 	Threads      int
 	BatchThreads int
 	Poll         int // thread pools' polling level, 0-100
-	GPULayers    int
-	Slots        int
-	ChatTemplate string
-	Fallback     bool
+	// GPULayers is the layers to offload to a GPU: a count (0: CPU only) or [GPULayersAuto];
+	// MainGPU the GPU device's index; GPUMemoryLimit the most device memory the model may
+	// use (0: no limit but the device's free memory).
+	GPULayers      GPULayers
+	MainGPU        int
+	GPUMemoryLimit ByteSize
+	Slots          int
+	ChatTemplate   string
+	Fallback       bool
 	// Remote is set for a model served by another server (url in models.toml); Path is then
 	// empty and the engine settings above are unused.
 	Remote RemoteSpec
@@ -134,6 +147,16 @@ func (s *Snapshot) Spec(name string) *Spec {
 	if md.Poll != nil {
 		poll = *md.Poll
 	}
+	gpuLayers, mainGPU, gpuLimit := in.GPULayers, in.MainGPU, in.GPUMemoryLimit
+	if md.GPULayers != nil {
+		gpuLayers = *md.GPULayers
+	}
+	if md.MainGPU != nil {
+		mainGPU = *md.MainGPU
+	}
+	if md.GPUMemoryLimit != 0 {
+		gpuLimit = md.GPUMemoryLimit
+	}
 	if md.URL != "" {
 		return md.RemoteModel.spec(name, md.ChatTemplate)
 	}
@@ -142,16 +165,18 @@ func (s *Snapshot) Spec(name string) *Spec {
 		p = filepath.Join(s.Dir, p)
 	}
 	return &Spec{
-		Name:         name,
-		Path:         filepath.Clean(p),
-		ContextSize:  pick(md.Context, in.ContextSize),
-		BatchSize:    pick(md.BatchSize, in.BatchSize),
-		Threads:      pick(int(md.Threads), int(in.Threads)),
-		BatchThreads: pick(int(md.BatchThreads), int(in.BatchThreads)),
-		Poll:         poll,
-		GPULayers:    md.GPULayers,
-		Slots:        pick(md.Slots, in.Slots),
-		ChatTemplate: md.ChatTemplate,
-		Fallback:     md.FallbackTestModel,
+		Name:           name,
+		Path:           filepath.Clean(p),
+		ContextSize:    pick(md.Context, in.ContextSize),
+		BatchSize:      pick(md.BatchSize, in.BatchSize),
+		Threads:        pick(int(md.Threads), int(in.Threads)),
+		BatchThreads:   pick(int(md.BatchThreads), int(in.BatchThreads)),
+		Poll:           poll,
+		GPULayers:      gpuLayers,
+		MainGPU:        mainGPU,
+		GPUMemoryLimit: gpuLimit,
+		Slots:          pick(md.Slots, in.Slots),
+		ChatTemplate:   md.ChatTemplate,
+		Fallback:       md.FallbackTestModel,
 	}
 }

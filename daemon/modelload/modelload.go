@@ -19,20 +19,23 @@ import (
 	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
+	"github.com/nashd/nashd/inference/llama"
 	"github.com/nashd/nashd/models"
 )
 
 // EngineOptions maps spec's engine settings to [engine.Options]: every field of the spec but
-// Name, Path and Fallback, which are the model manager's. Zero values keep the engine's
-// defaults.
+// Name, Path and Fallback, which are the model manager's, and GPUMemoryLimit, which is
+// placement's ([PlaceLayers]). Zero values keep the engine's defaults; gpu_layers "auto"
+// becomes 0 here ([Load] places it first).
 func EngineOptions(spec config.Spec) engine.Options {
 	return engine.Options{
+		MainGPU:      spec.MainGPU,
 		ContextSize:  spec.ContextSize,
 		BatchSize:    spec.BatchSize,
 		Threads:      spec.Threads,
 		BatchThreads: spec.BatchThreads,
 		Poll:         spec.Poll,
-		GPULayers:    spec.GPULayers,
+		GPULayers:    max(int(spec.GPULayers), 0),
 		Slots:        spec.Slots,
 		ChatTemplate: spec.ChatTemplate,
 	}
@@ -40,10 +43,23 @@ func EngineOptions(spec config.Spec) engine.Options {
 
 // Load opens the model file spec.Path with the llama.cpp engine and spec's settings
 // ([EngineOptions]); progress, if not nil, receives the load progress in [0, 1]. It is a
-// [github.com/nashd/nashd/daemon/modelmgr.Loader].
+// [github.com/nashd/nashd/daemon/modelmgr.Loader]. A gpu_layers of "auto" (a spec no
+// placer has resolved) is placed on the process's GPU devices ([PlaceLayers] with
+// [llama.Devices]).
 func Load(spec config.Spec, progress func(float32)) (inference.Generator, error) {
 	if spec.IsRemote() {
 		return LoadRemote(spec, progress)
+	}
+	if spec.GPULayers == config.GPULayersAuto {
+		info, err := models.ReadInfo(spec.Path)
+		if err != nil {
+			return nil, err
+		}
+		p, err := PlaceLayers(spec, info, llama.Devices())
+		if err != nil {
+			return nil, err
+		}
+		spec.GPULayers = config.GPULayers(p.GPULayers)
 	}
 	opts := EngineOptions(spec)
 	opts.Progress = progress
@@ -54,8 +70,10 @@ func Load(spec config.Spec, progress func(float32)) (inference.Generator, error)
 	return e, nil
 }
 
-// Estimate returns the memory in bytes that loading spec will take, estimated from the model
-// file's GGUF metadata for spec's context size and slots ([models.EstimateMemory]). It is a
+// Estimate returns the host memory in bytes that loading spec will take, estimated from the
+// model file's GGUF metadata for spec's context size (0: the engine's default, the trained
+// context up to 4096) and slots ([models.EstimateMemory]), less what spec's GPU layers move
+// to the device ([models.EstimateOffload]; "auto" counts as none). It is a
 // [github.com/nashd/nashd/daemon/modelmgr.Estimator].
 func Estimate(spec config.Spec) (uint64, error) {
 	if spec.IsRemote() {
@@ -65,7 +83,7 @@ func Estimate(spec config.Spec) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return models.EstimateMemory(info, spec.ContextSize, spec.Slots), nil
+	return models.EstimateOffload(info, contextOf(spec, info), spec.Slots, int(spec.GPULayers)).HostBytes, nil
 }
 
 // Inspect describes the model file at path without loading it: its GGUF metadata, a

@@ -12,9 +12,9 @@ import (
 	"github.com/nashd/nashd/models"
 )
 
-// managerFields are the Spec fields the model manager handles; every other field is an
-// engine setting that EngineOptions must pass on.
-var managerFields = map[string]bool{"Name": true, "Path": true, "Fallback": true}
+// managerFields are the Spec fields the model manager and placement handle; every other
+// field is an engine setting that EngineOptions must pass on.
+var managerFields = map[string]bool{"Name": true, "Path": true, "Fallback": true, "GPUMemoryLimit": true}
 
 // remoteFields are the Spec fields of a remote model: not engine settings (RemoteOptions
 // maps them; TestRemoteOptions checks it).
@@ -37,6 +37,8 @@ func TestEngineOptions(t *testing.T) {
 			f.SetString("value of " + sv.Type().Field(i).Name)
 		case reflect.Bool:
 			f.SetBool(true)
+		case reflect.Uint64:
+			f.SetUint(uint64(11 + i))
 		default:
 			t.Fatalf("Spec.%s has kind %s: extend the test", sv.Type().Field(i).Name, f.Kind())
 		}
@@ -50,6 +52,13 @@ func TestEngineOptions(t *testing.T) {
 		of := ov.FieldByName(name)
 		if !of.IsValid() {
 			t.Errorf("Spec.%s has no engine.Options field of that name: map it in EngineOptions and here", name)
+			continue
+		}
+		if of.Kind() == reflect.Int && sv.Field(i).Kind() == reflect.Int {
+			// A named integer type (config.GPULayers) maps to the engine's int.
+			if of.Int() != sv.Field(i).Int() {
+				t.Errorf("EngineOptions: Options.%s = %d, want Spec.%s = %d", name, of.Int(), name, sv.Field(i).Int())
+			}
 			continue
 		}
 		if !reflect.DeepEqual(of.Interface(), sv.Field(i).Interface()) {

@@ -26,13 +26,43 @@ import (
 type Loader func(spec config.Spec, progress func(float32)) (inference.Generator, error)
 
 // Estimator returns the memory (bytes) that loading spec will take, from the GGUF metadata.
+// spec.GPULayers is a count (a [Placer] has resolved "auto"): the layers it offloads do
+// not count.
 type Estimator func(spec config.Spec) (uint64, error)
+
+// Placer decides where a local model's layers go before it loads, for a spec that asks for
+// GPU layers: it resolves gpu_layers "auto" to a count, and fails (the load is refused)
+// when a fixed count does not fit the GPU device's free memory or gpu_memory_limit, or
+// main_gpu names no device.
+type Placer func(spec config.Spec) (Placement, error)
+
+// Placement is where a model's layers go: a [Placer]'s decision, or the CPU fallback after
+// a load with GPU layers failed.
+type Placement struct {
+	// GPULayers is the layer count the model is loaded with (never "auto"); 0: CPU only.
+	GPULayers int
+	// Device names the GPU device that holds them ("Vulkan0 (NVIDIA ...)"); "" for the CPU.
+	Device string
+	// DeviceBytes is the estimated device memory of the offloaded layers; DeviceFree the
+	// device's free memory when the model was placed; Limit gpu_memory_limit (0: none).
+	DeviceBytes, DeviceFree, Limit uint64
+	// Note says why the model runs differently from its config: the count "auto" chose,
+	// no GPU device, a failed GPU load that fell back to the CPU. It is logged and shown in
+	// the status.
+	Note string
+	// Fallback is set when a load with GPU layers failed and the model runs on the CPU.
+	Fallback bool
+}
 
 // Options configure a Manager. Load is required.
 type Options struct {
 	Load Loader
 	// Estimate, when set, is checked against MemAvailable before every load.
 	Estimate Estimator
+	// Place, when set, places the layers of every local model whose spec asks for GPU
+	// layers (gpu_layers ≠ 0) before its memory check; without it the spec is loaded as
+	// it is. A load with GPU layers that fails is retried on the CPU either way.
+	Place Placer
 	// MemAvailable returns the memory available for a new model; nil reads /proc/meminfo.
 	MemAvailable func() (uint64, error)
 	// Fallback returns the path of the built-in test model (generating it if needed); it is
@@ -92,6 +122,9 @@ type loadState struct {
 	spec     config.Spec
 	started  time.Time
 	progress atomic.Uint32 // float32 bits
+	// cpuOnly, when set, loads the model on the CPU whatever its gpu_layers: the reason
+	// (its GPU device failed mid-request).
+	cpuOnly string
 }
 
 type instance struct {
@@ -101,10 +134,14 @@ type instance struct {
 	loaded   time.Time
 	loadTime time.Duration
 	fallback bool
-	slots    *fifoSem
-	refs     int // leases held; guarded by Manager.mu
-	retired  bool
-	closed   chan struct{}
+	place    *Placement // nil: the spec asked for no GPU layers
+	// deviceErr is the error of a request that failed on the instance's GPU device: the
+	// manager then reloads the model on the CPU. Guarded by Manager.mu.
+	deviceErr error
+	slots     *fifoSem
+	refs      int // leases held; guarded by Manager.mu
+	retired   bool
+	closed    chan struct{}
 }
 
 // New starts a Manager with no model; call Set to load one.
@@ -187,7 +224,8 @@ func (m *Manager) converge() {
 			m.mu.Unlock()
 			return
 		}
-		if m.cur != nil && m.cur.spec == *want {
+		devFailed := m.cur != nil && m.cur.spec == *want && m.cur.deviceErr != nil
+		if m.cur != nil && m.cur.spec == *want && !devFailed {
 			m.failErr, m.failSpec = nil, nil
 			m.mu.Unlock()
 			return
@@ -198,6 +236,9 @@ func (m *Manager) converge() {
 		}
 		m.retry = false
 		ls := &loadState{spec: *want, started: time.Now()}
+		if devFailed {
+			ls.cpuOnly = fmt.Sprintf("the GPU device failed during a request (%v): reloaded on the CPU", m.cur.deviceErr)
+		}
 		m.loading = ls
 		m.mu.Unlock()
 
@@ -232,7 +273,7 @@ func (m *Manager) converge() {
 			m.swaps++
 		}
 		m.mu.Unlock()
-		m.log.Info("model serving", "model", want.Name, "path", inst.info.Path, "load_time", inst.loadTime.Round(time.Millisecond), "slots", want.Slots, "context", want.ContextSize, "replaced", from)
+		m.log.Info("model serving", "model", want.Name, "path", inst.info.Path, "load_time", inst.loadTime.Round(time.Millisecond), "slots", want.Slots, "context", want.ContextSize, "gpu_layers", inst.gpuLayers(), "replaced", from)
 		if m.opts.OnSwap != nil {
 			m.opts.OnSwap(from, want.Name)
 		}
@@ -261,21 +302,53 @@ func (m *Manager) load(ls *loadState) (*instance, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
 	}
-	if m.opts.Estimate != nil {
-		need, err := m.opts.Estimate(spec)
+	var place *Placement
+	if ls.cpuOnly != "" {
+		place = &Placement{Fallback: true, Note: ls.cpuOnly}
+		spec.GPULayers = 0
+		m.log.Warn("reloading the model on the CPU", "model", spec.Name, "reason", ls.cpuOnly)
+	} else if !spec.IsRemote() && spec.GPULayers != 0 && m.opts.Place != nil {
+		p, err := safePlace(m.opts.Place, spec)
 		if err != nil {
-			return nil, fmt.Errorf("model %s: reading metadata: %w", spec.Name, err)
+			return nil, fmt.Errorf("model %s: %w", spec.Name, err)
 		}
-		avail, err := m.opts.MemAvailable()
-		if err != nil {
-			m.log.Warn("cannot read available memory; loading without the check", "err", err)
-		} else if need > avail {
-			return nil, fmt.Errorf("model %s needs about %d MiB but only %d MiB is available", spec.Name, need>>20, avail>>20)
+		place = &p
+		spec.GPULayers = config.GPULayers(p.GPULayers)
+		level := slog.LevelInfo
+		if p.GPULayers == 0 {
+			level = slog.LevelWarn // the config asked for GPU layers and gets none
 		}
+		m.log.Log(context.Background(), level, "model placed", "model", spec.Name, "gpu_layers_config", ls.spec.GPULayers.String(),
+			"gpu_layers", p.GPULayers, "device", p.Device, "device_mib", p.DeviceBytes>>20, "device_free_mib", p.DeviceFree>>20,
+			"gpu_memory_limit_mib", p.Limit>>20, "note", p.Note)
+	}
+	if err := m.checkMemory(spec); err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
-	gen, err := safeLoad(m.opts.Load, spec, func(p float32) { ls.progress.Store(floatBits(p)) })
-	if err != nil {
+	progress := func(p float32) { ls.progress.Store(floatBits(p)) }
+	gen, err := safeLoad(m.opts.Load, spec, progress)
+	if err != nil && !spec.IsRemote() && spec.GPULayers > 0 {
+		// A GPU load can fail where a CPU one works (device memory exhausted, a driver
+		// error): run on the CPU rather than not at all, and say so.
+		gpuErr := err
+		m.log.Warn("model failed to load with GPU layers; retrying on the CPU", "model", spec.Name, "gpu_layers", spec.GPULayers, "err", gpuErr)
+		cpu := spec
+		cpu.GPULayers = 0
+		if err := m.checkMemory(cpu); err != nil {
+			return nil, fmt.Errorf("model %s: GPU load failed (%v); CPU fallback: %w", spec.Name, gpuErr, err)
+		}
+		ls.progress.Store(0)
+		t0 = time.Now()
+		if gen, err = safeLoad(m.opts.Load, cpu, progress); err != nil {
+			return nil, fmt.Errorf("model %s: GPU load failed (%v); CPU fallback failed too: %w", spec.Name, gpuErr, err)
+		}
+		p := Placement{Fallback: true, Note: fmt.Sprintf("loading %d layers on the GPU failed (%v): running on the CPU", spec.GPULayers, gpuErr)}
+		if place != nil {
+			p.Limit = place.Limit
+		}
+		place = &p
+	} else if err != nil {
 		return nil, fmt.Errorf("model %s: %w", spec.Name, err)
 	}
 	info := gen.Info()
@@ -287,7 +360,75 @@ func (m *Manager) load(ls *loadState) (*instance, error) {
 		slots = 1
 	}
 	want := ls.spec // keep the configured spec (not the fallback path) for comparisons
-	return &instance{spec: want, gen: gen, info: info, loaded: time.Now(), loadTime: time.Since(t0), fallback: fallback, slots: newFIFOSem(slots), closed: make(chan struct{})}, nil
+	return &instance{spec: want, gen: gen, info: info, loaded: time.Now(), loadTime: time.Since(t0), fallback: fallback, place: place, slots: newFIFOSem(slots), closed: make(chan struct{})}, nil
+}
+
+// checkMemory refuses a load whose estimated host memory exceeds what is available.
+func (m *Manager) checkMemory(spec config.Spec) error {
+	if m.opts.Estimate == nil {
+		return nil
+	}
+	need, err := m.opts.Estimate(spec)
+	if err != nil {
+		return fmt.Errorf("model %s: reading metadata: %w", spec.Name, err)
+	}
+	avail, err := m.opts.MemAvailable()
+	if err != nil {
+		m.log.Warn("cannot read available memory; loading without the check", "err", err)
+	} else if need > avail {
+		return fmt.Errorf("model %s needs about %d MiB but only %d MiB is available", spec.Name, need>>20, avail>>20)
+	}
+	return nil
+}
+
+// onGPU reports whether the instance has layers on a GPU device (as the generator reports
+// it, or as placed).
+func (inst *instance) onGPU() bool {
+	return inst.info.GPULayers > 0 || (inst.place != nil && inst.place.GPULayers > 0)
+}
+
+// deviceFailed records that a request failed on inst's GPU device, so that the model is
+// reloaded on the CPU (once per instance); the instance serves until the reload is ready.
+func (m *Manager) deviceFailed(inst *instance, err error) {
+	m.mu.Lock()
+	first := inst.deviceErr == nil && !inst.retired && m.cur == inst
+	if first {
+		inst.deviceErr = err
+	}
+	m.mu.Unlock()
+	if first {
+		m.log.Error("request failed on the model's GPU device: reloading the model on the CPU", "model", inst.spec.Name, "err", err)
+		m.poke()
+	}
+}
+
+// requestError reports whether err is the request's own fault, the client's, or a
+// cancellation, rather than the model's: such errors never mean a device failed.
+func requestError(err error) bool {
+	for _, e := range []error{context.Canceled, context.DeadlineExceeded, inference.ErrPromptTooLong,
+		inference.ErrInvalidGrammar, inference.ErrInvalidRequest, inference.ErrClosed, ErrClosed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// gpuLayers is the layer count the instance was loaded with (0: CPU only).
+func (inst *instance) gpuLayers() int {
+	if inst.place != nil {
+		return inst.place.GPULayers
+	}
+	return max(int(inst.spec.GPULayers), 0)
+}
+
+func safePlace(p Placer, spec config.Spec) (pl Placement, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("placer panic: %v", r)
+		}
+	}()
+	return p(spec)
 }
 
 func safeLoad(l Loader, spec config.Spec, progress func(float32)) (g inference.Generator, err error) {
@@ -410,7 +551,27 @@ func (l *Lease) Generate(ctx context.Context, req inference.Request, onToken fun
 		return inference.Result{StopReason: inference.StopCancelled}, err
 	}
 	defer l.inst.slots.release()
-	return l.inst.gen.Generate(ctx, req, onToken)
+	if !l.inst.onGPU() {
+		return l.inst.gen.Generate(ctx, req, onToken)
+	}
+	// On a GPU device, a failure that is neither the request's nor the client's (a write
+	// error in onToken) nor a cancellation is the device's: the model is reloaded on the CPU.
+	cb := onToken
+	var cbFailed atomic.Bool
+	if onToken != nil {
+		cb = func(t inference.Token) error {
+			err := onToken(t)
+			if err != nil {
+				cbFailed.Store(true)
+			}
+			return err
+		}
+	}
+	res, err := l.inst.gen.Generate(ctx, req, cb)
+	if err != nil && !cbFailed.Load() && ctx.Err() == nil && !requestError(err) {
+		l.m.deviceFailed(l.inst, err)
+	}
+	return res, err
 }
 
 // Close stops loading, waits up to ctx for leases to be released, and frees every model.
@@ -473,6 +634,9 @@ type ModelStatus struct {
 	Threads *threadctl.Report `json:"-"`
 	// Remote is a remote model's server and reachability ([RemoteReporter]).
 	Remote *remote.Status `json:"-"`
+	// Placement is where the model's layers went, for a model whose config asks for GPU
+	// layers (nil otherwise).
+	Placement *Placement `json:"-"`
 }
 
 // RemoteReporter is implemented by generators served by another server
@@ -505,6 +669,10 @@ func (m *Manager) Status() Status {
 		ms := &ModelStatus{Name: c.spec.Name, Info: c.info, Loaded: c.loaded, LoadMS: float64(c.loadTime.Microseconds()) / 1000, TestModel: c.fallback, Spec: c.spec, ConfigPath: c.spec.Path}
 		if c.fallback {
 			ms.Warning = "built-in test model with random weights: output is gibberish"
+		}
+		if c.place != nil {
+			p := *c.place
+			ms.Placement = &p
 		}
 		if tr, ok := c.gen.(ThreadReporter); ok {
 			r := tr.ThreadStats()

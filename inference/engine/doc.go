@@ -13,9 +13,11 @@
 // # Prefix reuse
 //
 // A slot remembers the tokens in its part of the KV cache. A new request goes to the free slot
-// whose cache shares the longest prefix with its prompt; the rest of that cache is removed
-// (llama_memory_seq_rm) and only the new suffix is decoded (at least the last prompt token, to
-// get its logits). Timings.CacheN reports the reused tokens, as llama-server does.
+// whose cache shares the longest prefix with its prompt when that prefix covers at least half
+// of the prompt, else (as llama-server's slot similarity) to the free slot used least
+// recently, so concurrent conversations keep their own caches; the rest of that cache is
+// removed (llama_memory_seq_rm) and only the new suffix is decoded (at least the last prompt
+// token, to get its logits). Timings.CacheN reports the reused tokens, as llama-server does.
 //
 // # Streaming
 //
@@ -48,10 +50,11 @@
 // Single-token steps (generation) and multi-token steps (prompts, several slots together)
 // each have a controller (package [github.com/nashd/nashd/inference/engine/threadctl]) that
 // picks 1 to [PhysicalCores] threads from the time of every step: a short step much slower
-// than usual for its size is stopped (llama.cpp's abort callback) and run again, and two
-// such stops in a few steps mean one thread fewer; a lasting slowdown, or a stalled step too
-// long to stop, tries one thread fewer; after a hold, one thread more is tried again, with
-// hysteresis against load that comes and goes. A model below 5 M parameters
+// than usual for its size is stopped (llama.cpp's abort callback) and run again with one
+// thread fewer, and two such stops in a few steps mean one thread fewer; a lasting slowdown,
+// or a stalled step too long to stop, tries one thread fewer; after a hold, one thread more
+// is tried again, with hysteresis against load that comes and goes, and at once when
+// /proc/stat shows that other programs leave a core free. A model below 5 M parameters
 // generates with one thread (its steps are too short to share). [Engine.ThreadStats]
 // reports the counts and the stalls seen. A positive Options.Threads fixes the count
 // (Options.BatchThreads the prompt steps' count; 0 follows Threads). The thread pools are

@@ -31,8 +31,15 @@ type Options struct {
 	BatchThreads int
 	// Poll is the polling level (0-100) of the context's thread pools: how long idle workers
 	// spin for the next graph before they sleep. 0 is [DefaultPoll].
-	Poll         int
-	GPULayers    int // layers offloaded to a GPU (CPU-only builds ignore it)
+	Poll int
+	// GPULayers is the number of layers offloaded to the GPU devices of the backends loaded
+	// with llama.LoadBackends (more than the model's layers: all, the output layer included);
+	// 0 keeps the model on the CPU. Without a GPU device the model runs on the CPU and
+	// Info().GPULayers is 0. See llama.ModelParams.
+	GPULayers int
+	// MainGPU is the GPU device (llama.Device.Index) that holds the offloaded layers; a
+	// negative value spreads them over every GPU device. The zero value is the first GPU.
+	MainGPU      int
 	Slots        int // parallel sequences decoded together; 0 = 1
 	ChatTemplate string
 	// Progress, if set, receives the model's load progress in [0, 1].
@@ -92,7 +99,7 @@ func Open(path string, opts Options) (*Engine, error) {
 		lg = slog.Default()
 	}
 	llama.SetLogger(lg)
-	mp := llama.ModelParams{GPULayers: opts.GPULayers}
+	mp := llama.ModelParams{GPULayers: opts.GPULayers, MainGPU: opts.MainGPU}
 	if opts.Progress != nil {
 		f := opts.Progress
 		mp.Progress = func(p float32) bool { f(p); return true }
@@ -142,6 +149,7 @@ func Open(path string, opts Options) (*Engine, error) {
 			Path: path, Description: m.Desc(), Architecture: arch, Parameters: m.NParams(),
 			SizeBytes: m.Size(), ContextLength: m.NCtxTrain(), ContextSize: perSlot,
 			VocabSize: m.NVocab(), Slots: opts.Slots, ChatTemplate: tmpl,
+			GPULayers: m.GPULayers(), GPUDevices: m.GPUDevices(),
 		},
 		submit: make(chan *request),
 		quit:   make(chan struct{}),
@@ -150,7 +158,11 @@ func Open(path string, opts Options) (*Engine, error) {
 	e.sched = newScheduler(e, perSlot)
 	go e.sched.run()
 	lg.Debug("engine: model loaded", "path", path, "desc", e.info.Description, "ctx_per_slot", perSlot,
-		"slots", opts.Slots, "threads", genPol, "batch_threads", batchPol, "poll", opts.Poll)
+		"slots", opts.Slots, "threads", genPol, "batch_threads", batchPol, "poll", opts.Poll,
+		"gpu_layers", m.GPULayers(), "gpu_devices", m.GPUDevices())
+	if opts.GPULayers > 0 && m.GPULayers() == 0 {
+		lg.Warn("engine: no GPU device: the model runs on the CPU", "path", path, "gpu_layers", opts.GPULayers)
+	}
 	return e, nil
 }
 

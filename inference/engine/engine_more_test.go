@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nashd/nashd/inference"
+	"github.com/nashd/nashd/inference/llama"
 	"github.com/nashd/nashd/models"
 )
 
@@ -26,6 +27,25 @@ func TestOpenInfo(t *testing.T) {
 	}
 	if len(progress) == 0 || progress[len(progress)-1] != 1 {
 		t.Errorf("progress callbacks %v, want ending at 1", progress)
+	}
+}
+
+// TestGPULayersWithoutDevice: with no GPU backend loaded (this test binary loads none), a
+// model asking for GPU layers runs on the CPU, and Info says so.
+func TestGPULayersWithoutDevice(t *testing.T) {
+	if len(llama.Devices()) > 0 {
+		t.Skip("a GPU device is registered in this process")
+	}
+	e := openTiny(t, Options{GPULayers: 99, MainGPU: 1})
+	defer e.Close()
+	if info := e.Info(); info.GPULayers != 0 || len(info.GPUDevices) != 0 {
+		t.Errorf("Info(): GPULayers %d GPUDevices %v without a GPU device", info.GPULayers, info.GPUDevices)
+	}
+	if _, err := e.Generate(context.Background(), inference.Request{Prompt: "payoff", MaxTokens: 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(tiny(t), Options{GPULayers: -1}); err == nil {
+		t.Error("GPULayers -1 accepted")
 	}
 }
 

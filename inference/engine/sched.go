@@ -27,6 +27,8 @@ type slot struct {
 	sampled   int // tokens sampled (llama-server's n_decoded, EOG included)
 
 	tStart, tPromptDone, tLast time.Time
+	// released is when the slot's last request finished (zero: never used).
+	released time.Time
 }
 
 // scheduler owns the llama.cpp context: every step it builds one batch with the next token of
@@ -160,12 +162,15 @@ func (s *scheduler) dropCancelled() {
 	}
 }
 
-// assign moves queued requests into free slots, choosing for each the free slot whose cached
-// tokens share the longest prefix with its prompt.
+// assign moves queued requests into free slots. As in llama-server, a request goes to the
+// free slot whose cached tokens share the longest prefix with its prompt when that prefix
+// covers at least half of the prompt; otherwise to the free slot used least recently, so a
+// conversation's cache is not evicted for another's few shared tokens (a chat template's
+// header) while an idle slot is free.
 func (s *scheduler) assign() {
 	for len(s.queue) > 0 {
 		r := s.queue[0]
-		var best *slot
+		var best, lru *slot
 		bestN := -1
 		for _, sl := range s.slots {
 			if sl.r != nil {
@@ -174,9 +179,15 @@ func (s *scheduler) assign() {
 			if n := commonPrefix(sl.cached, r.prompt); n > bestN {
 				best, bestN = sl, n
 			}
+			if lru == nil || sl.released.Before(lru.released) {
+				lru = sl
+			}
 		}
 		if best == nil {
 			return
+		}
+		if 2*bestN < len(r.prompt) && lru != best {
+			best, bestN = lru, commonPrefix(lru.cached, r.prompt)
 		}
 		s.queue = s.queue[1:]
 		s.start(best, r, bestN)
@@ -238,6 +249,7 @@ func (s *scheduler) release(sl *slot, reason string, err error) {
 	sl.pending = nil
 	sl.hasNext = false
 	sl.tPromptDone = time.Time{}
+	sl.released = now
 	r.finish(res, err)
 }
 
@@ -317,6 +329,8 @@ func (s *scheduler) step() {
 			s.e.log.Debug("engine: threads", "tokens", tokens, "from", plan.Threads, "to", n,
 				"step_ms", elapsedMS(took), "limit_ms", elapsedMS(plan.Limit), "stopped", stopped)
 		}
+	} else if errors.Is(err, llama.ErrAborted) {
+		ctl.Cut(plan, tokens, took) // a cancelled request's step counts if it had overrun
 	}
 	if err != nil {
 		// Undo whatever part of the batch reached the cache; slot state did not advance.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nashd/nashd/inference/engine/threadctl"
 )
@@ -109,12 +110,16 @@ type threadPolicy struct {
 	max   int // adaptive: 1..max
 }
 
+// cpuSensor tells the adaptive controllers of all engines in the process how many CPUs other
+// programs leave free (one /proc/stat reading per threadctl.SensorInterval at most).
+var cpuSensor = sync.OnceValue(threadctl.NewCPUSensor)
+
 // controller returns the step controller of the policy.
 func (p threadPolicy) controller() *threadctl.Controller {
 	if p.fixed > 0 {
 		return threadctl.New(threadctl.Config{Min: p.fixed, Max: p.fixed})
 	}
-	return threadctl.New(threadctl.Config{Min: 1, Max: p.max})
+	return threadctl.New(threadctl.Config{Min: 1, Max: p.max, Free: cpuSensor().Free})
 }
 
 // threadPolicies resolves Options.Threads and Options.BatchThreads for a model of params

@@ -43,7 +43,9 @@ type Context struct {
 	pools pools
 }
 
-// NewContext creates a context for m.
+// NewContext creates a context for m. A model on the CPU ([Model.GPULayers] 0) gets a context
+// without op offload: every operation runs on the CPU, as without a GPU backend. An offloaded
+// model gets llama.cpp's default (large batches' operations go to the GPU device).
 func NewContext(m *Model, p ContextParams) (*Context, error) {
 	if m == nil || m.p == nil {
 		return nil, errorf("new context", ErrClosed, "model is closed")
@@ -76,7 +78,7 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	var cerr *C.char
 	mark := logMark()
 	c := C.nash_context_init(m.p, C.uint32_t(p.NCtx), C.uint32_t(p.NBatch), C.uint32_t(p.NSeqMax),
-		C.int32_t(p.Threads), C.int32_t(p.ThreadsBatch), abort, &cerr)
+		C.int32_t(p.Threads), C.int32_t(p.ThreadsBatch), C.bool(m.gpuLayers > 0), abort, &cerr)
 	if c == nil {
 		C.free(unsafe.Pointer(abort))
 		return nil, cError("new context", cerr, nil, mark)
@@ -168,7 +170,10 @@ func (c *Context) ClearAbort() {
 func (c *Context) Decode(b *Batch) error { return c.DecodeWithin(b, 0) }
 
 // DecodeWithin is [Context.Decode] with a time limit: when limit > 0 and the decode is still
-// running after limit, it stops at the next graph node and returns [ErrDeadline]. As with an
+// running after limit, it stops at the next graph node and returns [ErrDeadline]. (llama.cpp
+// checks the limit only between the nodes that run on the CPU: layers on a GPU device run to
+// the end. For an offloaded model DecodeWithin also waits until the device has finished, so
+// its duration is the batch's and a device failure is its error.) As with an
 // abort, the batch's tokens are then not in the KV cache (llama.cpp removes the interrupted
 // part; earlier sequences' parts of a batch split into several graphs may remain, as they
 // may after an abort).
@@ -197,7 +202,7 @@ func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 	}
 	var cerr *C.char
 	mark := logMark()
-	r := C.nash_decode(c.p, b.b, c.abort, C.int64_t(max(limit, 0)), &cerr)
+	r := C.nash_decode(c.p, b.b, c.abort, C.int64_t(max(limit, 0)), C.bool(c.model.gpuLayers > 0), &cerr)
 	if r == 0 || r == 2 {
 		// A graph ran, so the CPU backend now holds one of the attached pools.
 		c.pools.freeRetired()

@@ -48,6 +48,19 @@
 // a bound on stacks and work per call. llama.cpp's own grammar sampler runs only under
 // NaiveGrammar, the reference for tests and benchmarks.
 //
+// # GPU backends
+//
+// The CPU backend is compiled in; GPU backends are shared libraries built from the same ggml
+// tree (`make gpu`: libggml-vulkan.so, libggml-cuda.so) and loaded at run time by
+// [LoadBackends], once per process and never implicitly, before the models that use them.
+// The libraries leave ggml's symbols undefined and bind to the executable's ggml, which the
+// package exports (-Wl,--export-dynamic), so their log lines go through [SetLogger] too. A
+// stamp beside them names the tree they were built from; another tree is refused.
+// [Devices] lists the GPU devices with their free memory. [ModelParams].GPULayers offloads
+// layers; a model with none gets no device at all and a context without op offload, so CPU
+// models compute exactly as without a backend (llama.cpp would otherwise send large prompt
+// batches of a CPU model to the device: 50 times slower on a software device).
+//
 // # Logging
 //
 // llama.cpp's and ggml's log output goes to log/slog ([SetLogger]; default slog.Default()):

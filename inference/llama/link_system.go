@@ -9,3 +9,8 @@ import "C"
 // Its llama.h must match the API this binding was written against (llama.cpp ec98e2002 or a
 // compatible release).
 const buildInfo = "system libllama (pkg-config llama)"
+
+// TreeVersion names the ggml source tree compiled into this binary; a system libllama's tree
+// is unknown, so [LoadBackends] refuses every stamped backend directory (the system's own
+// backends are found by its libggml).
+const TreeVersion = ""

@@ -8,15 +8,29 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime/cgo"
+	"slices"
+	"strings"
 	"sync"
 	"unsafe"
 )
 
 // ModelParams configures [LoadModel]. The zero value loads the whole model on the CPU with mmap.
 type ModelParams struct {
-	GPULayers int  // layers to offload to a GPU (ignored by CPU-only builds)
+	// GPULayers is the number of layers to offload to the GPU devices of the backends loaded
+	// by [LoadBackends]: the last GPULayers repeating layers, and the output layer too when
+	// GPULayers exceeds [Model.NLayer] (llama.cpp's convention: NLayer+1 means everything).
+	// 0 keeps the model on the CPU even with a backend loaded (no device, no op offload).
+	// Without a GPU device it is ignored: the model loads on the CPU and
+	// [Model.GPULayers] reports 0.
+	GPULayers int
+	// MainGPU chooses the devices of an offloaded model: N >= 0 puts every offloaded layer
+	// on GPU device N ([Device.Index]; as llama.cpp's split mode "none"), a negative value
+	// spreads them over every GPU device (split mode "layer", in proportion to their free
+	// memory). The zero value is the first GPU. Ignored when GPULayers is 0.
+	MainGPU   int
 	NoMmap    bool // read the file into memory instead of mapping it
 	VocabOnly bool // load only the vocabulary (tokenization without weights)
 	// Progress, if set, is called with the load progress in [0, 1]; returning false aborts.
@@ -32,6 +46,9 @@ type Model struct {
 	vocab *C.struct_llama_vocab
 	index *C.nash_vocab_index // tokens by first byte, for grammar sampling; nil if vocab-only
 	path  string
+	// gpuLayers is the number of layers llama.cpp placed on GPU devices, gpuDevs their names.
+	gpuLayers int
+	gpuDevs   []string
 }
 
 // LoadModel loads the GGUF model at path. llama.cpp trusts the file's structure, so callers
@@ -39,6 +56,9 @@ type Model struct {
 func LoadModel(path string, p ModelParams) (*Model, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("llama: load model: %w", err)
+	}
+	if p.GPULayers < 0 {
+		return nil, errorf("load model "+path, nil, "negative GPU layer count %d", p.GPULayers)
 	}
 	Init()
 	cpath := C.CString(path)
@@ -48,9 +68,18 @@ func LoadModel(path string, p ModelParams) (*Model, error) {
 		h = cgo.NewHandle(p.Progress)
 		defer h.Delete()
 	}
-	var cerr *C.char
+	var cerr, cnames *C.char
+	// The device registry must not change while llama.cpp picks devices and allocates.
+	registry.RLock()
 	mark := logMark()
-	m := C.nash_model_load(cpath, C.int32_t(p.GPULayers), C.bool(!p.NoMmap), C.bool(p.VocabOnly), C.uintptr_t(h), &cerr)
+	m := C.nash_model_load(cpath, C.int32_t(min(p.GPULayers, math.MaxInt32)), C.int32_t(max(min(p.MainGPU, math.MaxInt32), -1)),
+		C.bool(!p.NoMmap), C.bool(p.VocabOnly), C.uintptr_t(h), &cnames, &cerr)
+	registry.RUnlock()
+	var devs []string
+	if cnames != nil {
+		devs = strings.Split(strings.TrimSuffix(C.GoString(cnames), "\n"), "\n")
+		C.free(unsafe.Pointer(cnames))
+	}
 	if m == nil {
 		return nil, cError("load model "+path, cerr, nil, mark)
 	}
@@ -59,7 +88,29 @@ func LoadModel(path string, p ModelParams) (*Model, error) {
 		C.llama_model_free(m)
 		return nil, cError("index the vocabulary of "+path, cerr, nil, mark)
 	}
-	return &Model{p: m, vocab: C.llama_model_get_vocab(m), index: ix, path: path}, nil
+	model := &Model{p: m, vocab: C.llama_model_get_vocab(m), index: ix, path: path}
+	if len(devs) > 0 {
+		model.gpuLayers = min(p.GPULayers, model.NLayer()+1)
+		model.gpuDevs = devs
+	}
+	return model, nil
+}
+
+// GPULayers returns the number of layers on GPU devices (0: the model runs on the CPU); it
+// is NLayer()+1 when the output layer is offloaded too.
+func (m *Model) GPULayers() int {
+	if m.closed() {
+		return 0
+	}
+	return m.gpuLayers
+}
+
+// GPUDevices returns the names of the devices holding the model's offloaded layers ("Vulkan0").
+func (m *Model) GPUDevices() []string {
+	if m.closed() {
+		return nil
+	}
+	return slices.Clone(m.gpuDevs)
 }
 
 // Close frees the model. It is safe to call more than once; contexts created from the model

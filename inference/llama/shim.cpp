@@ -58,11 +58,68 @@ static bool progress_cb(float p, void *ud) {
     return nashGoProgress((uintptr_t)ud, p);
 }
 
-struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool use_mmap,
-                                    bool vocab_only, uintptr_t progress_handle, char **err) {
+// gpu_devices lists the registered non-CPU devices in registry order (the order
+// nash_gpu_device_get and Go's Devices use).
+static std::vector<ggml_backend_dev_t> gpu_devices() {
+    std::vector<ggml_backend_dev_t> out;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t d = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(d) != GGML_BACKEND_DEVICE_TYPE_CPU) out.push_back(d);
+    }
+    return out;
+}
+
+static bool is_gpu(ggml_backend_dev_t d) {
+    enum ggml_backend_dev_type t = ggml_backend_dev_type(d);
+    return t == GGML_BACKEND_DEVICE_TYPE_GPU || t == GGML_BACKEND_DEVICE_TYPE_IGPU;
+}
+
+struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, int32_t main_gpu,
+                                    bool use_mmap, bool vocab_only, uintptr_t progress_handle,
+                                    char **dev_names, char **err) {
     NASH_GUARD(err, nullptr, {
         llama_model_params p = llama_model_default_params();
-        p.n_gpu_layers = n_gpu_layers;
+        // The NULL-terminated device list: empty (CPU only) unless layers are offloaded.
+        std::vector<ggml_backend_dev_t> devs;
+        if (n_gpu_layers > 0 && !vocab_only) {
+            std::vector<ggml_backend_dev_t> all = gpu_devices();
+            if (all.empty()) {
+                // no GPU device: the model runs on the CPU (the caller sees no device names)
+            } else if (main_gpu >= 0) {
+                if ((size_t)main_gpu >= all.size()) {
+                    std::string msg = "main_gpu " + std::to_string(main_gpu) + ": " +
+                                      std::to_string(all.size()) + " GPU device(s) loaded";
+                    set_err(err, msg.c_str());
+                    return (llama_model *)nullptr;
+                }
+                if (!is_gpu(all[main_gpu])) {
+                    std::string msg = std::string("main_gpu ") + std::to_string(main_gpu) + ": " +
+                                      ggml_backend_dev_name(all[main_gpu]) + " is not a GPU";
+                    set_err(err, msg.c_str());
+                    return (llama_model *)nullptr;
+                }
+                devs.push_back(all[main_gpu]);
+            } else {
+                // llama.cpp's default choice among the loaded devices: discrete GPUs, or the
+                // integrated ones when there are none.
+                for (auto *d : all) {
+                    if (ggml_backend_dev_type(d) == GGML_BACKEND_DEVICE_TYPE_GPU) devs.push_back(d);
+                }
+                if (devs.empty()) {
+                    for (auto *d : all) {
+                        if (ggml_backend_dev_type(d) == GGML_BACKEND_DEVICE_TYPE_IGPU) devs.push_back(d);
+                    }
+                }
+            }
+        }
+        std::string names;
+        for (auto *d : devs) names += std::string(ggml_backend_dev_name(d)) + "\n";
+        devs.push_back(nullptr);
+        p.devices = devs.data();
+        p.n_gpu_layers = devs.size() > 1 ? n_gpu_layers : 0;
+        // The device list already says which GPUs: layers are split over them (one device:
+        // all on it). Split mode "none" would fail on an empty list.
+        p.split_mode = LLAMA_SPLIT_MODE_LAYER;
         p.use_mmap = use_mmap;
         p.vocab_only = vocab_only;
         if (progress_handle != 0) {
@@ -72,8 +129,57 @@ struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool
         llama_model *m = llama_model_load_from_file(path, p);
         if (!m) {
             set_err(err, "llama_model_load_from_file failed (see the log for the cause)");
+        } else if (dev_names && !names.empty()) {
+            *dev_names = strdup(names.c_str());
         }
         return m;
+    })
+}
+
+int32_t nash_backend_load(const char *path, char **err) {
+    NASH_GUARD(err, -1, {
+        ggml_backend_reg_t reg = ggml_backend_load(path);
+        if (!reg) {
+            set_err(err, "ggml_backend_load failed (see the log for the cause)");
+            return -1;
+        }
+        return (int32_t)ggml_backend_reg_dev_count(reg);
+    })
+}
+
+int32_t nash_gpu_device_count(void) {
+    try {
+        return (int32_t)gpu_devices().size();
+    } catch (...) {
+        return 0;
+    }
+}
+
+static void copy_str(char *dst, size_t cap, const char *src) {
+    if (!src) src = "";
+    strncpy(dst, src, cap - 1);
+    dst[cap - 1] = 0;
+}
+
+int nash_gpu_device_get(int32_t i, nash_device *out, char **err) {
+    NASH_GUARD(err, -1, {
+        std::vector<ggml_backend_dev_t> all = gpu_devices();
+        if (i < 0 || (size_t)i >= all.size()) {
+            set_err(err, "no such device");
+            return -1;
+        }
+        ggml_backend_dev_t d = all[i];
+        memset(out, 0, sizeof(*out));
+        copy_str(out->name, sizeof(out->name), ggml_backend_dev_name(d));
+        copy_str(out->description, sizeof(out->description), ggml_backend_dev_description(d));
+        ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(d);
+        copy_str(out->backend, sizeof(out->backend), reg ? ggml_backend_reg_name(reg) : "");
+        out->type = (int32_t)ggml_backend_dev_type(d);
+        size_t free = 0, total = 0;
+        ggml_backend_dev_memory(d, &free, &total);
+        out->free_bytes = free;
+        out->total_bytes = total;
+        return 0;
     })
 }
 
@@ -99,9 +205,11 @@ static bool abort_cb(void *data) {
 
 struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ctx, uint32_t n_batch,
                                         uint32_t n_seq_max, int32_t n_threads,
-                                        int32_t n_threads_batch, nash_abort *abort, char **err) {
+                                        int32_t n_threads_batch, bool op_offload, nash_abort *abort,
+                                        char **err) {
     NASH_GUARD(err, nullptr, {
         llama_context_params p = llama_context_default_params();
+        p.op_offload = op_offload;
         p.n_ctx = n_ctx;
         p.n_batch = n_batch;
         p.n_ubatch = n_batch;
@@ -185,7 +293,7 @@ int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_messa
 }
 
 int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_abort *abort,
-                    int64_t limit_ns, char **err) {
+                    int64_t limit_ns, bool sync, char **err) {
     if (abort) {
         __atomic_store_n(&abort->fired, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&abort->deadline_ns, limit_ns > 0 ? monotonic_ns() + limit_ns : 0, __ATOMIC_RELAXED);
@@ -193,6 +301,9 @@ int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_ab
     int32_t r;
     try {
         r = llama_decode(ctx, batch);
+        if (r == 0 && sync) {
+            llama_synchronize(ctx);
+        }
     } catch (const std::exception &e) {
         set_err(err, e.what());
         r = INT32_MIN;

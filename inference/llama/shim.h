@@ -20,8 +20,35 @@ extern "C" {
 int nash_quantize(const char *in, const char *out, int ftype, int nthread, char **err);
 
 // nash_model_load loads a model. progress_handle != 0 routes progress to Go (nashGoProgress).
-struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, bool use_mmap,
-                                    bool vocab_only, uintptr_t progress_handle, char **err);
+// The model gets an explicit device list, never llama.cpp's default of every registered GPU:
+// none when n_gpu_layers <= 0 (CPU only, even with a GPU backend loaded), the GPU device
+// main_gpu (an index into nash_gpu_device_get's list) when main_gpu >= 0, every GPU device
+// (llama.cpp's layer split) when main_gpu < 0. On success *dev_names receives the names of
+// the devices the model was given, each ending in '\n', malloc'd (the caller frees it), or
+// NULL for none (CPU only).
+struct llama_model *nash_model_load(const char *path, int32_t n_gpu_layers, int32_t main_gpu,
+                                    bool use_mmap, bool vocab_only, uintptr_t progress_handle,
+                                    char **dev_names, char **err);
+
+// nash_backend_load loads one ggml backend library (ggml_backend_load) and returns the number of
+// devices it registered, or -1 with *err (ggml logs the dlopen error).
+int32_t nash_backend_load(const char *path, char **err);
+
+// nash_device describes one non-CPU ggml device.
+typedef struct nash_device {
+    char name[64];
+    char description[256];
+    char backend[64];
+    int32_t type; // enum ggml_backend_dev_type
+    uint64_t free_bytes, total_bytes;
+} nash_device;
+
+// nash_gpu_device_count returns the number of registered non-CPU devices (GPU, IGPU, ACCEL).
+int32_t nash_gpu_device_count(void);
+
+// nash_gpu_device_get fills *out for non-CPU device i (registry order, CPU devices skipped),
+// with its current free and total memory. Returns 0, or -1 with *err.
+int nash_gpu_device_get(int32_t i, nash_device *out, char **err);
 
 // nash_abort is what a context's abort callback reads during llama_decode (ggml calls it
 // between graph nodes): flag (nonzero: abort; set from any thread) and deadline_ns, a
@@ -33,10 +60,13 @@ typedef struct nash_abort {
     int64_t deadline_ns;
 } nash_abort;
 
-// nash_context_init creates a context whose abort callback reads *abort.
+// nash_context_init creates a context whose abort callback reads *abort. op_offload false
+// keeps every operation of a CPU model on the CPU (llama.cpp's default sends large batches'
+// weight-bound ops to any GPU device it has).
 struct llama_context *nash_context_init(struct llama_model *model, uint32_t n_ctx, uint32_t n_batch,
                                         uint32_t n_seq_max, int32_t n_threads,
-                                        int32_t n_threads_batch, nash_abort *abort, char **err);
+                                        int32_t n_threads_batch, bool op_offload, nash_abort *abort,
+                                        char **err);
 
 // nash_threadpool_new creates a ggml CPU thread pool of n_threads threads (the thread that
 // calls llama_decode is one of them, so n_threads - 1 are started) whose idle workers poll for
@@ -75,9 +105,11 @@ int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_messa
 
 // nash_decode returns llama_decode's status, or INT32_MIN when it threw. With limit_ns > 0
 // the decode aborts itself (status 2, abort->fired set) once it has run that long; abort
-// may be NULL when limit_ns is 0.
+// may be NULL when limit_ns is 0. sync waits for the devices to finish the batch
+// (llama_synchronize): GPU backends compute asynchronously, and their errors (a lost device)
+// then surface here, as an exception, rather than in a later unguarded call.
 int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_abort *abort,
-                    int64_t limit_ns, char **err);
+                    int64_t limit_ns, bool sync, char **err);
 
 
 

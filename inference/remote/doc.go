@@ -23,7 +23,10 @@
 //     No real vLLM was run while building this package: its request bodies are checked
 //     against golden files by a test server.
 //   - "openai": OpenAI's fields only; a grammar is not sent (the server cannot take one),
-//     so output is unconstrained and the caller's parser decides (GTAlign retries).
+//     so output is unconstrained ([inference.ModelInfo.NoGrammar] is set) and the caller's
+//     parser decides: the game agents retry an answer that does not parse a bounded number
+//     of times, then forfeit; GTAlign parses its payoff pass tolerantly and retries it a
+//     bounded number of times, then fails with the last parse error.
 //
 // A server that streams no token ids (vLLM, OpenAI) gives [inference.Token.ID] -1 and an
 // empty [inference.Result.Tokens]; KV-exact continuation then needs text prompts.
@@ -45,8 +48,10 @@
 // An unreachable server fails with [ErrUnreachable]; a refused key (401, 403) with
 // [ErrUnauthorized]; 429 and 503 are retried up to [Options.MaxRetries] times after
 // Retry-After (capped by [Options.MaxRetryWait]), then fail with [ErrBusy]; a stream that
-// ends without its final event fails with [ErrStreamCut]. The server's answers to bad
-// requests map to [inference.ErrInvalidRequest], [inference.ErrInvalidGrammar] and
+// ends without its final event fails with [ErrStreamCut]; a call the server does not finish
+// within [Options.Timeout] fails with [ErrTimeout] (the caller's own deadline or cancellation
+// returns the context's error instead). The server's answers to bad requests map to
+// [inference.ErrInvalidRequest], [inference.ErrInvalidGrammar] and
 // [inference.ErrPromptTooLong]. The API key, read from the environment variable
 // [Options.APIKeyEnv], is sent only as a bearer token: no error or log line contains it.
 package remote

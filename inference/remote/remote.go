@@ -45,7 +45,31 @@ var (
 	ErrStreamCut = errors.New("remote: stream cut mid-response")
 	// ErrServer: the server failed (another 5xx) or answered something malformed.
 	ErrServer = errors.New("remote: server error")
+	// ErrTimeout: the server did not answer a call within [Options.Timeout] (it wraps
+	// ErrServer: a server fault).
+	ErrTimeout = fmt.Errorf("%w: no answer within the timeout", ErrServer)
 )
+
+// timeoutCause is the cause of a call's context when [Options.Timeout] (or the probe's
+// bound) ran out, as opposed to the caller's own deadline or cancellation.
+type timeoutCause struct{ d time.Duration }
+
+func (c timeoutCause) Error() string { return fmt.Sprintf("remote call timeout %v", c.d) }
+
+// withTimeout bounds a call by d, marking the expiry as the call's own (see timedOut).
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, timeoutCause{d})
+}
+
+// timedOut turns the error of a call whose own bound ran out into ErrTimeout; other errors,
+// the caller's cancellation and deadline included, pass unchanged.
+func (g *Generator) timedOut(ctx context.Context, err error) error {
+	var tc timeoutCause
+	if err == nil || !errors.As(context.Cause(ctx), &tc) {
+		return err
+	}
+	return g.errorf(ErrTimeout, "%s did not finish the call within %v", g.shown, tc.d)
+}
 
 // Defaults of [Options].
 const (
@@ -77,7 +101,9 @@ type Options struct {
 	// MaxConcurrency bounds the requests in flight (Generate; 0: DefaultMaxConcurrency). It
 	// is also [inference.ModelInfo.Slots].
 	MaxConcurrency int
-	// Timeout bounds one call, waiting for capacity included (0: DefaultTimeout).
+	// Timeout bounds one call, waiting for capacity included (0: DefaultTimeout). A call the
+	// server does not finish in time fails with ErrTimeout; one still waiting for capacity
+	// with context.DeadlineExceeded.
 	Timeout time.Duration
 	// ChatTemplate names a built-in chat format ("chatml", "llama3"); empty: the server's
 	// (nashd and llama-server only).
@@ -191,8 +217,8 @@ func Open(ctx context.Context, opts Options) (*Generator, error) {
 	g.root = strings.TrimSuffix(g.base, "/v1")
 	g.hc = &http.Client{Transport: tr}
 	g.info = inference.ModelInfo{Path: g.shown, Architecture: "remote", Slots: opts.MaxConcurrency,
-		Description: fmt.Sprintf("%s at %s (%s)", opts.Model, g.shown, opts.Dialect)}
-	ctx, cancel := context.WithTimeout(ctx, min(opts.Timeout, 30*time.Second))
+		Description: fmt.Sprintf("%s at %s (%s)", opts.Model, g.shown, opts.Dialect), NoGrammar: opts.Dialect == OpenAI}
+	ctx, cancel := withTimeout(ctx, min(opts.Timeout, 30*time.Second))
 	defer cancel()
 	if err := g.probe(ctx); err != nil {
 		g.hc.CloseIdleConnections()
@@ -267,7 +293,7 @@ func (g *Generator) probe(ctx context.Context) error {
 }
 
 // Info describes the remote model: Path is the URL (without credentials), Slots the
-// concurrency bound.
+// concurrency bound; NoGrammar is set for the "openai" dialect, which sends no grammar.
 func (g *Generator) Info() inference.ModelInfo { return g.info }
 
 // Status reports the server's reachability as the last call found it.
@@ -314,7 +340,7 @@ func (g *Generator) Tokenize(text string, addSpecial bool) ([]int32, error) {
 	if g.opts.Dialect == OpenAI {
 		return make([]int32, (len(text)+bytesPerToken-1)/bytesPerToken), nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), g.opts.Timeout)
+	ctx, cancel := withTimeout(context.Background(), g.opts.Timeout)
 	defer cancel()
 	return g.tokenize(ctx, text, addSpecial)
 }
@@ -359,7 +385,7 @@ func (g *Generator) ChatPrompt(msgs []inference.Message) (string, error) {
 		return "", fmt.Errorf("%w: model %s (%s) has no chat template: set chat_template to one of %s in models.toml",
 			inference.ErrInvalidRequest, g.opts.Model, g.opts.Dialect, strings.Join(templateNames(), ", "))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), g.opts.Timeout)
+	ctx, cancel := withTimeout(context.Background(), g.opts.Timeout)
 	defer cancel()
 	var out struct {
 		Prompt string `json:"prompt"`
@@ -389,7 +415,7 @@ func (g *Generator) Generate(ctx context.Context, req inference.Request, onToken
 	if err := ctx.Err(); err != nil {
 		return inference.Result{StopReason: inference.StopCancelled}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.opts.Timeout)
+	ctx, cancel := withTimeout(ctx, g.opts.Timeout)
 	defer cancel()
 	select {
 	case g.sem <- struct{}{}:
@@ -402,6 +428,7 @@ func (g *Generator) Generate(ctx context.Context, req inference.Request, onToken
 		return inference.Result{}, err
 	}
 	res, err := g.stream(ctx, body, onToken)
+	err = g.timedOut(ctx, err)
 	g.note(err)
 	return res, err
 }
@@ -641,12 +668,13 @@ func stopFor(ctx context.Context) string {
 func (g *Generator) call(ctx context.Context, method, u string, body, out any) error {
 	resp, err := g.do(ctx, method, u, body)
 	if err != nil {
+		err = g.timedOut(ctx, err)
 		g.note(err)
 		return err
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxEventBytes)).Decode(out); err != nil {
-		err = g.errorf(ErrServer, "%s %s: malformed answer: %v", method, g.path(u), err)
+		err = g.timedOut(ctx, g.errorf(ErrServer, "%s %s: malformed answer: %v", method, g.path(u), err))
 		g.note(err)
 		return err
 	}

@@ -163,6 +163,9 @@ func TestDialectGolden(t *testing.T) {
 			if d != OpenAI && res.Timings.CacheN != 3 {
 				t.Errorf("timings %+v: want the server's cache_n 3", res.Timings)
 			}
+			if g.Info().NoGrammar != (d == OpenAI) {
+				t.Errorf("Info().NoGrammar = %v: only the openai dialect sends no grammar", g.Info().NoGrammar)
+			}
 			checkGolden(t, filepath.Join("testdata", d+".json"), f.bodies["/v1/completions"])
 		})
 	}
@@ -370,5 +373,64 @@ func TestMaxConcurrency(t *testing.T) {
 	wg.Wait()
 	if peak.Load() != 2 {
 		t.Errorf("peak concurrency %d, want 2", peak.Load())
+	}
+}
+
+// TestTimeout: a call the server does not finish within Options.Timeout fails with
+// ErrTimeout (a server error, counted as a fault); the caller's own cancellation is not the
+// server's fault and returns the context's error.
+func TestTimeout(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":[{"id":"big"}]}`)
+	})
+	mux.HandleFunc("POST /v1/completions", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"choices\":[{\"text\":\"a\",\"finish_reason\":null}]}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // hangs mid-stream until the client gives up
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	g := open(t, srv, Options{Dialect: OpenAI, Timeout: 200 * time.Millisecond})
+	req := inference.Request{Prompt: "x", MaxTokens: 4}
+	res, err := g.Generate(context.Background(), req, nil)
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrServer) || res.Text != "a" || !strings.Contains(err.Error(), "200ms") {
+		t.Errorf("hung server: %q, err = %v; want the first token and ErrTimeout naming 200ms", res.Text, err)
+	}
+	if st := g.Status(); st.Faults != 1 || !strings.Contains(st.LastError, "timeout") {
+		t.Errorf("Status after the timeout = %+v: want 1 fault", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := g.Generate(ctx, req, nil); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrServer) {
+		t.Errorf("caller's deadline: err = %v, want context.DeadlineExceeded", err)
+	}
+	if st := g.Status(); st.Faults != 1 {
+		t.Errorf("Status after the caller's deadline = %+v: want still 1 fault", st)
+	}
+}
+
+// TestRetryAfter: Retry-After in seconds or as an HTTP date, capped; anything else waits the
+// default.
+func TestRetryAfter(t *testing.T) {
+	limit := 10 * time.Second
+	for _, tt := range []struct {
+		h        string
+		min, max time.Duration
+	}{
+		{"", defaultRetryWait, defaultRetryWait},
+		{"soon", defaultRetryWait, defaultRetryWait},
+		{"-3", defaultRetryWait, defaultRetryWait},
+		{"0", 0, 0},
+		{" 2 ", 2 * time.Second, 2 * time.Second},
+		{"3600", limit, limit},
+		{time.Now().Add(5 * time.Second).UTC().Format(http.TimeFormat), 3 * time.Second, 5 * time.Second},
+		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, 0},
+		{time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), limit, limit},
+	} {
+		if d := retryAfter(tt.h, limit); d < tt.min || d > tt.max {
+			t.Errorf("Retry-After %q: wait %v, want %v to %v", tt.h, d, tt.min, tt.max)
+		}
 	}
 }

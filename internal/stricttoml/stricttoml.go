@@ -1,6 +1,7 @@
 // Package stricttoml decodes nashd's TOML files the one strict way every config reader uses
 // (daemon/config, reasoning/gtalign, reasoning/pricing): a key the target type does not define
-// is an error, and every error names the file and line ("pricing.toml:7: unknown key ratee").
+// is an error, and every error names the file and line ("pricing.toml:7: unknown key ratee"),
+// and the key when the error is about a value ("nashd.toml:9: inference.threads: ...").
 package stricttoml
 
 import (
@@ -23,6 +24,11 @@ func Decode(file string, data []byte, v any) (toml.MetaData, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
+			if pe.LastKey != "" {
+				// A value's own error (a custom type's UnmarshalTOML) or a syntax error
+				// after a key: name the key, as type errors do.
+				return md, fmt.Errorf("%s:%d: %s: %s", file, pe.Position.Line, pe.LastKey, pe.Message)
+			}
 			return md, fmt.Errorf("%s:%d: %s", file, pe.Position.Line, pe.Message)
 		}
 		if m := typeErr.FindStringSubmatch(err.Error()); m != nil {

@@ -1,12 +1,19 @@
 package stricttoml
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
+// level rejects every value: its errors must name the key.
+type level int
+
+func (l *level) UnmarshalTOML(v any) error { return errors.New("not a level") }
+
 type conf struct {
 	Rate  float64 `toml:"rate"`
+	Level level   `toml:"level"`
 	Inner struct {
 		Name string `toml:"name"`
 	} `toml:"inner"`
@@ -26,6 +33,8 @@ func TestDecode(t *testing.T) {
 		{"unknown key in array of tables", "[[items]]\nid = \"a\"\n\n[[items]]\nid = \"b\"\ncolour = 1\n", "f.toml:6: unknown key items.colour"},
 		{"syntax", "rate = = 2\n", "f.toml:1:"},
 		{"type", "rate = \"fast\"\n", "f.toml:1: rate:"},
+		{"value's own error names the key", "rate = 1\n\nlevel = 3\n", "f.toml:3: level: not a level"},
+		{"syntax after a key names it", "[inner]\nname = \"x\n", "f.toml:2: inner.name: strings cannot contain newlines"},
 		{"two unknown keys in line order", "zz = 1\naa = 2\n", "f.toml:1: unknown key zz; f.toml:2: unknown key aa"},
 	}
 	for _, tt := range tests {

@@ -14,8 +14,9 @@
 //   - [RunGtalign]: GTAlign's pipeline over a JSONL file of prompts ([LoadPrompts]) under each
 //     pricing file: parse and payoff validity, model/solver agreement, the action
 //     distribution per pricing, response lengths, tokens/s and the mutual-welfare terms, with
-//     the answer quality A taken from reference answers ([Overlap]) where the prompts have
-//     them.
+//     the answer quality A from a judge model ([GtalignConfig.SetJudge]: a score from 1 to
+//     10 under a grammar) or else from reference answers ([Overlap]) where the prompts have
+//     them; the summary says which.
 //
 // The package depends on [inference.Generator] only: a caller loads the model (in process or
 // behind a daemon) and passes it in.

@@ -182,6 +182,8 @@ type Timings struct {
 	EventCacheN []int     `json:"event_cache_n,omitempty"`
 	// PassMS is each GTAlign pass's time (prompt, generation), in order.
 	PassMS []PassTime `json:"pass_ms,omitempty"`
+	// JudgeMS is the time in the judge model (GTAlign with a judge); not in ModelMS.
+	JudgeMS float64 `json:"judge_ms,omitempty"`
 }
 
 // PassTime is one GTAlign pass's time.

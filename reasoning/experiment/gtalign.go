@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/nashd/nashd/inference"
@@ -103,9 +104,13 @@ type GtalignConfig struct {
 	// Game is GTAlign's game (the default one unless a game file was given); GameHash its
 	// JSON's SHA-256.
 	GameHash string `json:"game_sha256"`
+	// Judge is the judge model that gives the answer quality A ([GtalignConfig.SetJudge]);
+	// nil: A comes from the reference answers where the prompts have them.
+	Judge *JudgeRef `json:"judge,omitempty"`
 
 	game  *gtalign.Game
 	plans []*pricing.Plan
+	judge inference.Generator
 }
 
 func (c *GtalignConfig) seed() uint64 { return c.Seed }
@@ -189,6 +194,11 @@ type GtalignRecord struct {
 	// ParseOK: the payoff matrix parsed (pass 1); ParseError says why not.
 	ParseOK    bool   `json:"parse_ok"`
 	ParseError string `json:"parse_error,omitempty"`
+	// Retries and Repairs are the pipeline's ([gtalign.Result]): pass-1 attempts retried
+	// and what the tolerant reading took, both only for a model that takes no grammar (a
+	// remote server of the openai dialect).
+	Retries int      `json:"retries,omitempty"`
+	Repairs []string `json:"repairs,omitempty"`
 	// The pipeline's outcome ("" when pass 1 did not parse).
 	ModelChoice     string         `json:"model_choice"`
 	SolverChoice    string         `json:"solver_choice"`
@@ -203,12 +213,18 @@ type GtalignRecord struct {
 	ResponseChars   int            `json:"response_chars"`
 	ResponseTokens  int            `json:"response_tokens"`
 	Usage           gtalign.Usage  `json:"usage"`
-	// Quality is the answer quality A ([Overlap] with the reference; nil without one); Score
-	// the mutual-welfare terms of the transcript with it.
-	Quality    *float64      `json:"quality"`
-	Score      gtalign.Score `json:"score"`
-	Transcript string        `json:"transcript"`
-	Timings    Timings       `json:"timings"`
+	// Quality is the answer quality A: the judge's score ([JudgeQuality]) with a judge,
+	// otherwise [Overlap] with the reference answer; nil without either (or when the judge
+	// gave no score). QualitySource says which ([QualityJudge], [QualityReference], "").
+	// Overlap is the word overlap with the reference whenever there is one, judge or not;
+	// Judge the judge's verdict. Score is the mutual-welfare terms of the transcript with A.
+	Quality       *float64      `json:"quality"`
+	QualitySource string        `json:"quality_source,omitempty"`
+	Overlap       *float64      `json:"overlap,omitempty"`
+	Judge         *JudgeVerdict `json:"judge,omitempty"`
+	Score         gtalign.Score `json:"score"`
+	Transcript    string        `json:"transcript"`
+	Timings       Timings       `json:"timings"`
 }
 
 // RunGtalign answers every prompt under every pricing condition, Runs times, with GTAlign's
@@ -216,6 +232,9 @@ type GtalignRecord struct {
 func RunGtalign(ctx context.Context, gen inference.Generator, c *GtalignConfig, o Options) (*Outcome, error) {
 	if c == nil || c.game == nil || len(c.plans) != len(c.Pricing) {
 		return nil, fmt.Errorf("%w: build the configuration with NewGtalignConfig", ErrInput)
+	}
+	if c.Judge != nil && c.judge == nil {
+		return nil, fmt.Errorf("%w: set the judge with SetJudge", ErrInput)
 	}
 	rs, err := gtalign.New(c.game)
 	if err != nil {
@@ -243,6 +262,7 @@ func reason(ctx context.Context, gen inference.Generator, rs *gtalign.Reasoner, 
 		l := c.Limits
 		opts.Limits = &l
 	}
+	t0 := time.Now()
 	res, err := rs.Reason(ctx, gen, []inference.Message{{Role: "user", Content: p.Prompt}}, opts)
 	var pe *gtalign.ParseError
 	switch {
@@ -256,6 +276,7 @@ func reason(ctx context.Context, gen inference.Generator, rs *gtalign.Reasoner, 
 	if err != nil {
 		r.ParseError = err.Error()
 	}
+	r.Retries, r.Repairs = res.Retries, res.Repairs
 	r.ModelChoice, r.SolverChoice, r.Agree = res.ModelChoice, res.SolverChoice, res.Agree
 	r.Applied, r.AppliedStrategy = res.Applied, res.AppliedStrategy
 	r.Matrix, r.Transformed = res.Matrix, res.Transformed
@@ -265,16 +286,24 @@ func reason(ctx context.Context, gen inference.Generator, rs *gtalign.Reasoner, 
 	r.Timings.CacheN, r.Usage.CacheN = res.Usage.CacheN, 0
 	if p.Reference != "" {
 		a := Overlap(res.Response, p.Reference)
-		r.Quality = &a
+		r.Overlap = &a
+		r.Quality, r.QualitySource = &a, QualityReference
+	}
+	if c.Judge != nil {
+		v, a, ms, err := judgeAnswer(ctx, c.judge, c.Judge, p, res.Response, h.Seed)
+		if err != nil {
+			return nil, err
+		}
+		r.Judge, r.Quality, r.QualitySource, r.Timings.JudgeMS = v, a, QualityJudge, ms
 	}
 	if r.Score, err = gtalign.ScoreTranscript(c.game, res.Transcript, r.Quality); err != nil {
 		return nil, err
 	}
-	r.Timings.TotalMS = res.MS
 	for _, ps := range res.Passes {
 		r.Timings.PassMS = append(r.Timings.PassMS, PassTime{PromptMS: ps.PromptMS, GenerateMS: ps.GenerateMS, MS: ps.MS, CacheN: ps.CacheN})
 		r.Timings.ModelMS += ps.MS
 	}
+	r.Timings.TotalMS = float64(time.Since(t0)) / float64(time.Millisecond)
 	return r, nil
 }
 

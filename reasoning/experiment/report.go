@@ -445,10 +445,10 @@ func indexOf(list []string, s string) int {
 // mutual-welfare terms.
 func gtalignSummary(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord) []*Chart {
 	type agg struct {
-		n, parse, payoff, format, agree, respOK, words, tokens, completion, withA int
-		genMS                                                                     float64
-		actions                                                                   map[string]int
-		u, l, w, lin, a                                                           float64
+		n, parse, payoff, format, agree, respOK, words, tokens, completion, withA, retries, repaired int
+		genMS                                                                                        float64
+		actions                                                                                      map[string]int
+		u, l, w, lin, a                                                                              float64
 	}
 	by := map[string]*agg{}
 	strategies := map[string]bool{}
@@ -459,6 +459,10 @@ func gtalignSummary(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord) []
 			by[r.Pricing] = a
 		}
 		a.n++
+		a.retries += r.Retries
+		if len(r.Repairs) > 0 {
+			a.repaired++
+		}
 		if r.ParseOK {
 			a.parse++
 			if r.Agree {
@@ -506,6 +510,14 @@ func gtalignSummary(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord) []
 	}
 	fmt.Fprintf(b, "GTAlign over %s (%d prompts, %d with a reference answer), rule %s, %d runs each. Seed %d, temperature %g.\n\n",
 		c.PromptsFile, len(c.Prompts), withRef, c.Rule, c.Runs, c.Seed, c.Temperature)
+	switch {
+	case c.Judge != nil:
+		fmt.Fprintf(b, "Answer quality A: the judge model %s (%s, SHA-256 `%s`).\n\n", c.Judge.Name, c.Judge.Model, orNone(c.Judge.ModelSHA256))
+	case withRef > 0:
+		b.WriteString("Answer quality A: the reference answers (word-overlap F1; no judge model).\n\n")
+	default:
+		b.WriteString("Answer quality A: none (no judge model, no reference answers): the welfare terms are without A.\n\n")
+	}
 	b.WriteString("## Validity and agreement\n\n")
 	b.WriteString(row("pricing", "runs", "matrix parsed", "payoff valid", "format valid", "response form ok", "model = solver", "response words", "response tokens", "tokens/s"))
 	b.WriteString(rule(10))
@@ -524,6 +536,11 @@ func gtalignSummary(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord) []
 			num(float64(a.words)/n), num(float64(a.tokens)/n), num(tps)))
 	}
 	b.WriteString("\n\"model = solver\" is over the runs whose matrix parsed; tokens/s is the completion tokens over the generation time of all passes.\n")
+	for _, p := range c.Pricing {
+		if a := by[p.Name]; a != nil && (a.retries > 0 || a.repaired > 0) {
+			fmt.Fprintf(b, "\nThe model took no grammar (a remote server of the openai dialect): under %s, pass 1 was retried %d times, and %d of %d runs needed a tolerant reading of it.\n", p.Name, a.retries, a.repaired, a.n)
+		}
+	}
 	b.WriteString("\n## Action distribution per pricing\n\n")
 	head := append([]string{"pricing", "version"}, strat...)
 	b.WriteString(row(head...))
@@ -562,12 +579,58 @@ func gtalignSummary(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord) []
 		}
 		b.WriteString(row(p.Name, fmt.Sprintf("%d of %d", a.withA, a.n), num(meanA), fmt.Sprintf("%.4f", a.u/n), fmt.Sprintf("%.4f", a.l/n), fmt.Sprintf("%.4f", a.w/n), fmt.Sprintf("%.4f", a.lin/n)))
 	}
-	if withRef == len(c.Prompts) {
-		b.WriteString("\nThe answer quality A is the word-overlap F1 between the response and the prompt's reference answer (no judge model).\n")
-	} else {
-		b.WriteString("\nThe answer quality A is the word-overlap F1 between the response and the prompt's reference answer (no judge model); prompts without a reference have no A, and their U and L are the terms without A (0.5·A in U and 0.4·A in L left out), so W is lower for them by construction.\n")
-	}
+	qualityNote(b, c, rs, withRef)
 	return []*Chart{chart}
+}
+
+// qualityNote says where the answer quality A of the welfare table came from and what the
+// runs without A mean.
+func qualityNote(b *strings.Builder, c *GtalignConfig, rs []GtalignRecord, withRef int) {
+	const without = "their U and L are the terms without A (0.5·A in U and 0.4·A in L left out), so W is lower for them by construction"
+	if c.Judge == nil {
+		switch {
+		case withRef == 0:
+			b.WriteString("\nThere is no answer quality A: no judge model was configured and no prompt has a reference answer, so U and L are the terms without A (0.5·A in U and 0.4·A in L left out) in every run. Give --judge NAME (a model of models.toml), or add \"reference\" answers to the prompts, to measure it.\n")
+		case withRef == len(c.Prompts):
+			b.WriteString("\nThe answer quality A is the word-overlap F1 between the response and the prompt's reference answer (no judge model).\n")
+		default:
+			fmt.Fprintf(b, "\nThe answer quality A is the word-overlap F1 between the response and the prompt's reference answer (no judge model); prompts without a reference have no A, and %s.\n", without)
+		}
+		return
+	}
+	scale := c.Judge.Scale
+	var scored, empty, none, both int
+	var judgeA, overlap float64
+	for _, r := range rs {
+		v := r.Judge
+		switch {
+		case v == nil:
+			continue
+		case v.Score != nil:
+			scored++
+		case r.Quality != nil:
+			empty++
+		default:
+			none++
+		}
+		if r.Quality != nil && r.Overlap != nil && v.Score != nil {
+			both++
+			judgeA += *r.Quality
+			overlap += *r.Overlap
+		}
+	}
+	fmt.Fprintf(b, "\nThe answer quality A is the judge model %s's score of each response, an integer s from 1 to %d (grammar-constrained, greedy), as A = (s−1)/%d; its rubric shows the request, the reference answer where there is one, and the response. The judge scored %d of %d runs", c.Judge.Name, scale, scale-1, scored, len(rs))
+	if empty > 0 {
+		fmt.Fprintf(b, "; %d empty responses got A = 0 without asking it", empty)
+	}
+	b.WriteString(".")
+	if none > 0 {
+		fmt.Fprintf(b, " In %d runs its answer held no score: those runs have no A, and %s.", none, without)
+	}
+	b.WriteString("\n")
+	if both > 0 {
+		fmt.Fprintf(b, "\nOver the %d judged runs with a reference answer: mean judge A %.4f, mean word-overlap F1 %.4f.\n", both, judgeA/float64(both), overlap/float64(both))
+	}
 }
 
 func orDash(s string) string {

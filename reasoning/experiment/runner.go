@@ -131,7 +131,7 @@ feed:
 	wg.Wait()
 	prog.finish()
 	if firstErr != nil {
-		return out, firstErr
+		return out, fmt.Errorf("experiment stopped after %d of %d runs (the records of the finished runs are kept; --resume continues): %w", out.Skipped+out.Done, out.Total, firstErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return out, fmt.Errorf("experiment interrupted after %d of %d runs (the records are kept; --resume continues): %w", out.Skipped+out.Done, out.Total, err)

@@ -56,7 +56,8 @@
 // previous one's context so that the generator's KV cache holds all of it:
 //
 //  1. "payoff": the model writes `<thinking>` and `<payoff>` under the pass-1 grammar; the
-//     matrix is parsed strictly ([ParsePayoff]).
+//     matrix is parsed strictly ([ParsePayoff]). A generator that cannot enforce grammars
+//     (see "Generators without a grammar" below) is read tolerantly and retried.
 //  2. The pricing plan ([pricing.Plan], optional) transforms every cell by its strategy
 //     ([Transform]); [Decide] computes the Pareto frontier and applies the rule: that is the
 //     solver's choice.
@@ -98,8 +99,28 @@
 //
 // For transcripts written without the grammar (another model, a file): [ParseTranscript]
 // splits the four blocks; [RepairPayoff] parses strictly first, then repairs curly quotes,
-// single quotes, trailing commas and prose around the object; [ParseAnalyze] reads the
-// analysis. Failures are *[ParseError] values naming the block, the field and the problem.
+// single quotes, trailing commas and prose around the object; [RepairPass1] reads pass 1's
+// output loosely (tags in any case and spacing, a code fence, text after the block, keys in
+// another case, numbers in quotes, a missing closing tag or thinking block) and reports the
+// repairs; [ParseAnalyze] reads the analysis. Failures are *[ParseError] values naming the
+// block, the field and the problem.
+//
+// # Generators without a grammar
+//
+// A generator whose [inference.ModelInfo] has NoGrammar set (a remote model of the "openai"
+// dialect) takes the grammars but cannot enforce them. Every pass then ends at its block's
+// closing tag as a stop string, and nashd writes the tag. Pass 1 is held back from the
+// stream until it parses: it is read with [RepairPass1], and the context (and the stream, and
+// the transcript) continues from the blocks in the grammar's layout ([Pass1.String]) when it
+// took repairs. Output that does not parse even so is retried up to [Options.Retries] times
+// (default [DefaultRetries]): each retry has the next seed, and its prompt is the
+// conversation, the failed reply and a message naming the parse error. Every attempt is a
+// "payoff" [Pass], a failed one with its Error; [Result.Retries] counts the retries and
+// [Result.Repairs] names what the reading that stands took. When no attempt parses, the call
+// fails with the last attempt's *[ParseError]. The model's analysis and response are read
+// the same way: trimmed, closed by nashd. A generator that enforces the grammar is never
+// retried: its output always parses, and output that does not points at a fault (a full
+// context) that a retry would not mend.
 //
 // # Mutual welfare
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,15 @@ const (
 	KindContent = "content"
 )
 
+// Bounds of [Options.Retries].
+const (
+	// DefaultRetries is the number of further pass-1 attempts a generator that cannot
+	// enforce the grammar gets when its output does not parse.
+	DefaultRetries = 2
+	// MaxRetries bounds Options.Retries.
+	MaxRetries = 10
+)
+
 // Errors of [Reasoner.Reason].
 var (
 	// ErrOptions is wrapped by errors about [Options] values.
@@ -117,6 +127,11 @@ type Options struct {
 	// MaxResponseTokens caps the response pass (0: only the grammar's bound). A response cut
 	// short is reported with Result.Truncated.
 	MaxResponseTokens int
+	// Retries is the number of further pass-1 attempts when the generator cannot enforce the
+	// grammar ([inference.ModelInfo.NoGrammar]) and its output does not parse even read
+	// tolerantly (0: [DefaultRetries]; negative: none; at most [MaxRetries]). A generator
+	// that enforces the grammar is never retried: its output always parses.
+	Retries int
 	// OnDelta, when set, receives the transcript as it is written: kind [KindReasoning] or
 	// [KindContent], and the new text. An error stops the call and is returned.
 	OnDelta func(kind, text string) error
@@ -139,6 +154,9 @@ type Pass struct {
 	// MS is the pass's wall time as the pipeline saw it (queueing included).
 	MS         float64 `json:"ms"`
 	StopReason string  `json:"stop_reason"`
+	// Error is why a "payoff" pass's output did not parse (the pass was retried, or was the
+	// last attempt); empty for a pass whose output stands.
+	Error string `json:"error,omitempty"`
 }
 
 // Usage totals a call's tokens.
@@ -212,8 +230,14 @@ type Result struct {
 	ResponseCheck  ResponseCheck `json:"response_check"`
 	// Transcript is the whole assistant text as it stands in the context.
 	Transcript string `json:"transcript"`
-	Usage      Usage  `json:"usage"`
-	Passes     []Pass `json:"passes"`
+	// Retries counts the pass-1 attempts whose output did not parse and were retried (each
+	// is in Passes, with its Error); Repairs lists what it took to read the pass-1 output
+	// that stands (see [RepairPass1]). Both stay empty with a generator that enforces the
+	// grammar.
+	Retries int      `json:"retries,omitempty"`
+	Repairs []string `json:"repairs,omitempty"`
+	Usage   Usage    `json:"usage"`
+	Passes  []Pass   `json:"passes"`
 	// MS is the call's wall time.
 	MS float64 `json:"ms"`
 }
@@ -265,10 +289,14 @@ func (r *Reasoner) Grammars() *Grammars { return r.grammars }
 // Each pass's prompt is the previous pass's prompt, its output and the injected text, so the
 // generator reuses the KV cache and evaluates no earlier token again (Pass.CacheN).
 //
+// A generator that cannot enforce the grammar ([inference.ModelInfo.NoGrammar]) has its
+// passes read tolerantly and pass 1 retried up to [Options.Retries] times (see the package
+// documentation).
+//
 // On an error the returned Result, when not nil, holds what was done before it: a pass-1
-// output that does not parse returns a *[ParseError] (wrapping [ErrParse]) with the result's
-// Thinking and Transcript; a rejection returns a *[RejectedError]; generator errors are
-// wrapped.
+// output that does not parse (after the retries) returns a *[ParseError] (wrapping
+// [ErrParse]) with the result's Thinking and Transcript of the last attempt; a rejection
+// returns a *[RejectedError]; generator errors are wrapped.
 func (r *Reasoner) Reason(ctx context.Context, gen inference.Generator, conv []inference.Message, opts *Options) (*Result, error) {
 	t0 := time.Now()
 	var o Options
@@ -287,6 +315,14 @@ func (r *Reasoner) Reason(ctx context.Context, gen inference.Generator, conv []i
 	}
 	if o.MaxResponseTokens < 0 {
 		return nil, fmt.Errorf("%w: max response tokens %d < 0", ErrOptions, o.MaxResponseTokens)
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = DefaultRetries
+	case o.Retries < 0:
+		o.Retries = 0
+	case o.Retries > MaxRetries:
+		return nil, fmt.Errorf("%w: %d retries (at most %d)", ErrOptions, o.Retries, MaxRetries)
 	}
 	if o.Pricing != nil {
 		if err := o.Pricing.Covers(r.game.StrategyIDs()); err != nil {
@@ -338,6 +374,10 @@ type run struct {
 	// its own (SentencePiece's "▁"), -1 when it adds none.
 	spacePrefix int32
 	transcript  strings.Builder // the assistant's text so far
+	// noGrammar: the generator cannot enforce the grammars (inference.ModelInfo.NoGrammar),
+	// so every pass ends at its block's closing tag as a stop string and is read tolerantly.
+	noGrammar bool
+	sampling  inference.Sampling // Options.Sampling, its seed moved on by each retry
 }
 
 func (x *run) emit(kind, text string) error {
@@ -392,16 +432,35 @@ func (x *run) detectSpacePrefix() error {
 	return nil
 }
 
-// pass runs one generation continuing the context and appends its output to it.
-func (x *run) pass(ctx context.Context, name, grammar string, maxTokens int, onText func(string) error) (inference.Result, error) {
-	req := inference.Request{Prompt: x.prompt, Tokens: x.toks, MaxTokens: maxTokens, Sampling: x.o.Sampling, Grammar: grammar}
+// start begins the context afresh with the chat prompt of msgs.
+func (x *run) start(msgs []inference.Message) error {
+	prompt, err := x.gen.ChatPrompt(msgs)
+	if err != nil {
+		return fmt.Errorf("gtalign: chat prompt: %w", err)
+	}
+	toks, err := x.gen.Tokenize(prompt, false)
+	if err != nil {
+		return fmt.Errorf("gtalign: tokenize: %w", err)
+	}
+	x.prompt, x.toks = prompt, toks
+	x.transcript.Reset()
+	return nil
+}
+
+// pass runs one generation continuing the context and appends its output to it. Without a
+// grammar the generation stops at closeTag, the block's closing tag.
+func (x *run) pass(ctx context.Context, name, grammar, closeTag string, maxTokens int, onText func(string) error) (inference.Result, error) {
+	req := inference.Request{Prompt: x.prompt, Tokens: x.toks, MaxTokens: maxTokens, Sampling: x.sampling, Grammar: grammar}
+	if x.noGrammar {
+		req.Stop = []string{closeTag}
+	}
 	var cb func(inference.Token) error
 	if onText != nil {
 		cb = func(t inference.Token) error { return onText(t.Text) }
 	}
 	t0 := time.Now()
 	out, err := x.gen.Generate(ctx, req, cb)
-	p := Pass{Name: name, PromptTokens: out.PromptTokens, CacheN: out.Timings.CacheN, GeneratedTokens: len(out.Tokens),
+	p := Pass{Name: name, PromptTokens: out.PromptTokens, CacheN: out.Timings.CacheN, GeneratedTokens: generated(out),
 		PromptMS: out.Timings.PromptMS, GenerateMS: out.Timings.PredictedMS, MS: float64(time.Since(t0)) / float64(time.Millisecond),
 		StopReason: out.StopReason}
 	x.res.Passes = append(x.res.Passes, p)
@@ -423,32 +482,8 @@ func (x *run) pass(ctx context.Context, name, grammar string, maxTokens int, onT
 
 func (x *run) reason(ctx context.Context) error {
 	g, res := x.game, x.res
-	prompt, err := x.gen.ChatPrompt(Messages(g, x.o.Rule, x.conv))
-	if err != nil {
-		return fmt.Errorf("gtalign: chat prompt: %w", err)
-	}
-	if x.toks, err = x.gen.Tokenize(prompt, false); err != nil {
-		return fmt.Errorf("gtalign: tokenize: %w", err)
-	}
-	x.prompt = prompt
-	if err := x.detectSpacePrefix(); err != nil {
-		return err
-	}
-
-	// Pass 1: <thinking> and <payoff>.
-	out, err := x.pass(ctx, "payoff", x.grammars.Payoff, g.payoffMaxBytes()+1, func(s string) error { return x.emit(KindReasoning, s) })
-	if err != nil {
-		return err
-	}
-	thinking, payoff, err := splitPass1(out.Text)
-	res.Thinking = thinking
-	if err != nil {
-		if out.StopReason == inference.StopLength {
-			return fmt.Errorf("gtalign: payoff pass stopped at its length limit (is the context full?): %w", err)
-		}
-		return err
-	}
-	if res.Matrix, err = ParsePayoff(g, payoff); err != nil {
+	x.noGrammar, x.sampling = x.gen.Info().NoGrammar, x.o.Sampling
+	if err := x.payoff(ctx); err != nil {
 		return err
 	}
 
@@ -471,11 +506,15 @@ func (x *run) reason(ctx context.Context) error {
 		if err := x.inject(analyzeOpen); err != nil {
 			return err
 		}
-		out, err := x.pass(ctx, "analyze", x.grammars.Analyze, g.analyzeMaxBytes()+1, nil)
+		out, err := x.pass(ctx, "analyze", x.grammars.Analyze, strings.TrimPrefix(analyzeClose, "\n"), g.analyzeMaxBytes()+1, nil)
 		if err != nil {
 			return err
 		}
 		text, closed := strings.CutSuffix(out.Text, analyzeClose)
+		if !closed && x.noGrammar && out.StopReason == inference.StopString {
+			// The stop string (or the model's end) closed the block.
+			text, closed = strings.TrimSpace(out.Text), true
+		}
 		res.ModelAnalyze = text
 		a, perr := ParseAnalyze(g, text)
 		switch {
@@ -490,10 +529,17 @@ func (x *run) reason(ctx context.Context) error {
 		res.FrontierAgree = res.ModelAnalyzeError == "" && sameSet(a.Frontier, dec.Frontier)
 		switch {
 		case res.Agree || (x.o.Policy == PolicyAnnotate && res.ModelAnalyzeError == ""):
-			// The model's block stands; it already ends with "</analyze>".
+			// The model's block stands, closed by "</analyze>" (written by the model under the
+			// grammar, else by nashd).
 			keep = true
 			analysis, applied = text, a.Choice
-			if err := x.emit(KindReasoning, analyzeOpen+out.Text); err != nil {
+			if block := text + analyzeClose; out.Text != block {
+				x.reset(afterPayoff)
+				if err := x.inject(analyzeOpen + block); err != nil {
+					return err
+				}
+			}
+			if err := x.emit(KindReasoning, analyzeOpen+text+analyzeClose); err != nil {
 				return err
 			}
 		case x.o.Policy == PolicyReject:
@@ -524,13 +570,27 @@ func (x *run) reason(ctx context.Context) error {
 	if x.o.MaxResponseTokens > 0 {
 		maxTok = min(maxTok, x.o.MaxResponseTokens)
 	}
-	out, err = x.pass(ctx, "response", x.grammars.Response[st.ID], maxTok, func(s string) error {
+	beforeResponse := x.mark()
+	out, err := x.pass(ctx, "response", x.grammars.Response[st.ID], strings.TrimPrefix(responseClose, "\n"), maxTok, func(s string) error {
 		return x.emit(KindContent, hold.push(s))
 	})
 	if err != nil {
 		return err
 	}
 	body, closed := strings.CutSuffix(out.Text, responseClose)
+	if !closed && x.noGrammar && out.StopReason == inference.StopString {
+		// The stop string (or the model's end) closed the block: nashd writes the tag.
+		body, closed = strings.TrimRight(out.Text, " \t\r\n"), true
+		if held := strings.TrimRight(hold.flush(), " \t\r\n"); held != "" {
+			if err := x.emit(KindContent, held); err != nil {
+				return err
+			}
+		}
+		x.reset(beforeResponse)
+		if err := x.inject(body + responseClose); err != nil {
+			return err
+		}
+	}
 	if !closed {
 		if err := x.emit(KindContent, hold.flush()); err != nil {
 			return err
@@ -538,13 +598,153 @@ func (x *run) reason(ctx context.Context) error {
 	}
 	res.Response = body
 	res.Truncated = !closed
-	res.ResponseTokens = len(out.Tokens)
+	res.ResponseTokens = generated(out)
 	res.ResponseCheck = CheckResponse(st.Form, body)
 	return nil
 }
 
 // responseClose ends the response (the grammar writes it).
 const responseClose = "\n</response>"
+
+// payoffEnd ends pass 1 (the grammar writes it).
+const payoffEnd = "\n</payoff>"
+
+// payoff runs pass 1, `<thinking>` and `<payoff>`, and reads the matrix. Under a grammar
+// the output streams as it is written and is parsed strictly. Without one (x.noGrammar) it
+// is held back, read with [RepairPass1], and the context continues from the blocks in the
+// grammar's layout, which then reach the stream; output that does not parse is retried up
+// to Options.Retries times, each retry with the next seed and a prompt of the conversation
+// followed by the last failed reply and a message naming its problem.
+func (x *run) payoff(ctx context.Context) error {
+	g, res := x.game, x.res
+	base := Messages(g, x.o.Rule, x.conv)
+	if err := x.start(base); err != nil {
+		return err
+	}
+	if err := x.detectSpacePrefix(); err != nil {
+		return err
+	}
+	retries := 0
+	if x.noGrammar {
+		retries = x.o.Retries
+	}
+	var onText func(string) error
+	if !x.noGrammar {
+		onText = func(s string) error { return x.emit(KindReasoning, s) }
+	}
+	var last error // the last attempt's parse error
+	for attempt := 0; ; attempt++ {
+		begin := x.mark()
+		out, err := x.pass(ctx, "payoff", x.grammars.Payoff, strings.TrimPrefix(payoffEnd, "\n"), g.payoffMaxBytes()+1, onText)
+		if attempt > 0 && errors.Is(err, inference.ErrPromptTooLong) {
+			return fmt.Errorf("gtalign: payoff pass: %s did not parse and a retry's prompt does not fit the context; the last: %w", attempts(attempt), last)
+		}
+		if err != nil {
+			return err
+		}
+		perr := x.readPayoff(out, begin)
+		if perr == nil {
+			return nil
+		}
+		res.Passes[len(res.Passes)-1].Error = perr.Error()
+		if attempt >= retries {
+			if attempt > 0 {
+				return fmt.Errorf("gtalign: payoff pass: %s did not parse; the last: %w", attempts(attempt+1), perr)
+			}
+			return perr
+		}
+		res.Retries++
+		last = perr
+		msgs := append(slices.Clip(base), inference.Message{Role: "assistant", Content: clip(out.Text, maxEcho)},
+			inference.Message{Role: "user", Content: fmt.Sprintf("That reply does not follow the required layout (%s). "+
+				"Reply again from the start: the <thinking> block, then the <payoff> block holding one JSON object with exactly "+
+				"the keys %s, each {\"LLM\": x, \"user\": y} with numbers from %d to %d.",
+				clip(firstLine(perr.Error()), 200), strings.Join(g.Keys(), ", "), g.Payoff.Min, g.Payoff.Max)})
+		x.sampling.Seed++
+		if err := x.start(msgs); err != nil {
+			return err
+		}
+	}
+}
+
+// readPayoff reads pass 1's output out (generated from the context at begin) into the
+// result; see [run.payoff].
+func (x *run) readPayoff(out inference.Result, begin mark) error {
+	g, res := x.game, x.res
+	if !x.noGrammar {
+		thinking, payoff, err := splitPass1(out.Text)
+		res.Thinking = thinking
+		if err != nil {
+			if out.StopReason == inference.StopLength {
+				return fmt.Errorf("gtalign: payoff pass stopped at its length limit (is the context full?): %w", err)
+			}
+			return err
+		}
+		res.Matrix, err = ParsePayoff(g, payoff)
+		return err
+	}
+	text := out.Text
+	if out.StopReason == inference.StopString && !payoffCloseRE.MatchString(text) {
+		// The stop string (or the model's end) closed the block.
+		text = strings.TrimRight(text, " \t\r\n") + payoffEnd
+	}
+	p, err := RepairPass1(g, text)
+	res.Thinking = p.Thinking
+	if err != nil {
+		return err
+	}
+	res.Matrix, res.Repairs = p.Matrix, p.Repairs
+	blocks := text // read strictly: the blocks stand as written
+	if p.Repairs != nil {
+		blocks = p.String()
+	}
+	if out.Text != blocks {
+		if rest, ok := strings.CutPrefix(blocks, out.Text); ok {
+			err = x.inject(rest)
+		} else {
+			x.reset(begin)
+			err = x.inject(blocks)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return x.emit(KindReasoning, blocks)
+}
+
+// generated counts a generation's tokens: its ids, or the server's count where it streams no
+// ids (a remote model of the "openai" or "vllm" dialect).
+func generated(out inference.Result) int {
+	if len(out.Tokens) == 0 && out.Text != "" {
+		return out.Timings.PredictedN
+	}
+	return len(out.Tokens)
+}
+
+// attempts writes "1 attempt", "n attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
+}
+
+// maxEcho bounds the failed reply a retry's conversation repeats (bytes).
+const maxEcho = 2000
+
+// clip cuts s to at most n bytes on a character boundary, marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// firstLine returns s up to its first line break.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
 
 // splitPass1 splits pass 1's output into the thinking text and the payoff block's text.
 func splitPass1(out string) (thinking, payoff string, err error) {

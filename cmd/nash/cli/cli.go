@@ -45,7 +45,7 @@ var Commands = []*Command{
 	{Name: "games solve", Summary: "solve a game through the daemon (a configured game's name, or a game file)",
 		Usage: "NAME|FILE [--socket PATH] [--method M] [--json]", Run: runGamesSolve},
 	{Name: "generate", Summary: "generate text with a local GGUF model (text on stdout, timings on stderr)",
-		Usage: "-m FILE -p TEXT [--chat] [--grammar FILE] [--seed N] [-n N] [--threads N] [--temp X] [--ctx N]", Run: runGenerate},
+		Usage: "-m FILE -p TEXT [--chat] [--grammar FILE] [--seed N] [-n N] [--threads N] [--temp X] [--ctx N] [--gpu-layers N|auto] [--main-gpu N] [--gpu-backends DIR]", Run: runGenerate},
 	{Name: "grammar check", Summary: "check GBNF grammars offline as nashd will (syntax, left recursion, size/ambiguity limits)",
 		Usage: "FILE... | --schema FILE [--print]", Run: runGrammarCheck},
 	{Name: "model gen", Summary: "write a llama-architecture GGUF model with seeded RANDOM weights (tiny: tests, bench: Qwen2.5-0.5B shape)",
@@ -63,7 +63,8 @@ var Commands = []*Command{
 		Usage: "FILE [--method all|pure|lh|lhall|zerosum|ce|iesds|iewds|pareto|spe] [--json] [--verify s1,s2,...] [--export toml|json|nfg|lrs] [--remote] [--socket PATH]",
 		Run:   runSolve},
 	{Name: "status", Summary: "show the daemon's model, queue, config versions and reload errors", Usage: "[--socket PATH] [--json] [--wait]", Run: runStatus},
-	{Name: "version", Summary: "print nash's version and llama.cpp's system info (SIMD features)", Run: runVersion},
+	{Name: "version", Summary: "print nash's version, llama.cpp's system info (SIMD features) and the GPU devices with their memory",
+		Usage: "[--gpu-backends DIR]", Run: runVersion},
 }
 
 // Env is what a command runs with.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/nashd/nashd/daemon/client"
@@ -18,6 +19,7 @@ import (
 	"github.com/nashd/nashd/daemon/paths"
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/remote"
+	"github.com/nashd/nashd/internal/stricttoml"
 	"github.com/nashd/nashd/reasoning/experiment"
 	"github.com/nashd/nashd/reasoning/gtalign"
 )
@@ -26,7 +28,7 @@ import (
 const experimentUsage = `games [--games LIST] [--modes raw,prompted,verified] [--runs N] [--rounds N] --out DIR [--model FILE | --socket PATH]
   | dond [--data FILE] [--pairings workflow-workflow,workflow-raw,raw-workflow,raw-raw] [--runs N] --out DIR [--model FILE | --socket PATH]
   | dond --best-only [--data FILE] [--json]
-  | gtalign --prompts FILE.jsonl [--pricing A.toml,B.toml] [--rule welfare|nash_product] --out DIR [--model FILE | --socket PATH]
+  | gtalign --prompts FILE.jsonl [--pricing A.toml,B.toml] [--rule welfare|nash_product] [--judge NAME [--models FILE]] --out DIR [--model FILE | --socket PATH]
   | report DIR [--write]
   common: [--seed N] [--temperature T] [--parallel N] [--resume] [--threads N] [--ctx N]`
 
@@ -59,6 +61,14 @@ type runFlags struct {
 	runs, parallel, threads *int
 	nctx                    *int
 	resume                  *bool
+
+	// daemon is the daemon's serving model when the run goes through it (startDaemon).
+	daemon *servedModel
+}
+
+// servedModel is the daemon's serving model, as a run through the daemon found it.
+type servedModel struct {
+	name, configDir, sha256, desc string
 }
 
 func addRunFlags(fs *flag.FlagSet, runs int) *runFlags {
@@ -121,10 +131,7 @@ func (f *runFlags) start(ctx context.Context, env *Env) (context.Context, func()
 // requests in flight; the daemon batches them over its slots. Records name the model by the
 // daemon's description and file path, since its file is not ours to hash.
 func (f *runFlags) startDaemon(ctx context.Context, env *Env) (context.Context, func(), inference.Generator, experiment.Options, error) {
-	sock := *f.socket
-	if sock == "" {
-		sock = client.DefaultSocket()
-	}
+	sock := f.socketPath()
 	st, err := client.New(sock).WaitReady(ctx, nil)
 	if err != nil {
 		return nil, nil, nil, experiment.Options{}, err
@@ -144,10 +151,109 @@ func (f *runFlags) startDaemon(ctx context.Context, env *Env) (context.Context, 
 	if err != nil {
 		return nil, nil, nil, experiment.Options{}, fmt.Errorf("nashd on %s: %w", sock, err)
 	}
+	f.daemon = &servedModel{name: st.Model.Serving.Name, configDir: st.Config.Dir, sha256: sum, desc: st.Model.Serving.Info.Description}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	o := experiment.Options{Dir: *f.out, Resume: *f.resume, Parallel: *f.parallel, ModelSHA256: sum,
 		Progress: env.Stderr, Terminal: isTerminal(env.Stderr)}
 	return ctx, func() { stop(); gen.Close() }, gen, o, nil
+}
+
+// openJudge finds the judge model NAME: through the daemon, its serving model is asked
+// through the daemon (gen); in-process, the model file the run loaded is reused (gen);
+// any other model of models.toml (modelsFile; default: the daemon's config directory's, or
+// CONFIGDIR's in-process) is loaded here with one slot per parallel run, a local GGUF file or
+// a remote server alike. It returns the judge's reference for the records, its generator
+// and what closes it.
+func (f *runFlags) openJudge(name, modelsFile string, gen inference.Generator, modelSHA256 string) (experiment.JudgeRef, inference.Generator, func(), error) {
+	none := func() {}
+	if d := f.daemon; d != nil && name == d.name && modelsFile == "" {
+		return experiment.JudgeRef{Name: name, ModelSHA256: d.sha256, Model: d.desc + ", through the daemon"}, gen, none, nil
+	}
+	if modelsFile == "" {
+		dir := paths.ConfigDir()
+		if f.daemon != nil && f.daemon.configDir != "" {
+			dir = f.daemon.configDir
+		}
+		modelsFile = filepath.Join(dir, config.ModelsFile)
+	}
+	spec, err := judgeSpec(modelsFile, name)
+	if err != nil {
+		return experiment.JudgeRef{}, nil, none, err
+	}
+	if spec.IsRemote() {
+		spec.Remote.MaxConcurrency = max(spec.Remote.MaxConcurrency, *f.parallel)
+		spec.Slots = spec.Remote.MaxConcurrency
+		j, err := modelload.Load(*spec, nil)
+		if err != nil {
+			return experiment.JudgeRef{}, nil, none, fmt.Errorf("judge %s: %w", name, err)
+		}
+		return experiment.JudgeRef{Name: name, Model: j.Info().Description}, j, func() { j.Close() }, nil
+	}
+	if _, err := os.Stat(spec.Path); err != nil {
+		return experiment.JudgeRef{}, nil, none, fmt.Errorf("judge %s (%s): %w", name, modelsFile, err)
+	}
+	if *f.model != "" && sameFile(spec.Path, *f.model) {
+		return experiment.JudgeRef{Name: name, ModelSHA256: modelSHA256, Model: spec.Path + ", the model under test"}, gen, none, nil
+	}
+	sum, err := experiment.FileSHA256(spec.Path)
+	if err != nil {
+		return experiment.JudgeRef{}, nil, none, err
+	}
+	spec.Slots = *f.parallel
+	if *f.threads != 0 {
+		spec.Threads = *f.threads
+	}
+	j, err := modelload.Load(*spec, nil)
+	if err != nil {
+		return experiment.JudgeRef{}, nil, none, fmt.Errorf("judge %s: %w", name, err)
+	}
+	return experiment.JudgeRef{Name: name, ModelSHA256: sum, Model: spec.Path}, j, func() { j.Close() }, nil
+}
+
+// judgeSpec reads the models file and returns the effective settings of the model name,
+// with the [inference] defaults of a nashd.toml beside the file, as the daemon reads them.
+func judgeSpec(modelsFile, name string) (*config.Spec, error) {
+	b, err := os.ReadFile(modelsFile)
+	if err != nil {
+		return nil, fmt.Errorf("judge %s: %w", name, err)
+	}
+	abs, err := filepath.Abs(modelsFile)
+	if err != nil {
+		return nil, err
+	}
+	snap := &config.Snapshot{Dir: filepath.Dir(abs), Daemon: config.DefaultDaemon()}
+	if _, err := stricttoml.Decode(modelsFile, b, &snap.Models); err != nil {
+		return nil, fmt.Errorf("judge %s: %w", name, err)
+	}
+	if err := snap.Models.Validate(); err != nil {
+		return nil, fmt.Errorf("judge %s: %s: %w", name, modelsFile, err)
+	}
+	daemonFile := filepath.Join(snap.Dir, config.DaemonFile)
+	if db, err := os.ReadFile(daemonFile); err == nil {
+		if _, err := stricttoml.Decode(daemonFile, db, &snap.Daemon); err != nil {
+			return nil, fmt.Errorf("judge %s: %w", name, err)
+		}
+		if err := snap.Daemon.Validate(); err != nil {
+			return nil, fmt.Errorf("judge %s: %s: %w", name, daemonFile, err)
+		}
+	}
+	spec := snap.Spec(name)
+	if spec == nil {
+		names := make([]string, 0, len(snap.Models.Models))
+		for n := range snap.Models.Models {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("%w: judge %q is not a model of %s (models: %s)", ErrUsage, name, modelsFile, strings.Join(names, ", "))
+	}
+	return spec, nil
+}
+
+// sameFile reports whether a and b name the same file.
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -160,11 +266,20 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// finish prints an experiment's outcome.
-func finish(env *Env, dir string, out *experiment.Outcome, err error) error {
+// finish prints an experiment's outcome: the summary, or how far it got and how to continue
+// it (an interrupt, a daemon that went away).
+func (f *runFlags) finish(env *Env, out *experiment.Outcome, err error) error {
+	dir := *f.out
 	if err != nil {
-		if out != nil && errors.Is(err, context.Canceled) {
+		if out == nil {
+			return err
+		}
+		switch {
+		case errors.Is(err, context.Canceled):
 			fmt.Fprintf(env.Stderr, "nash experiment: interrupted; %d of %d runs recorded in %s (continue with --resume)\n", out.Skipped+out.Done, out.Total, dir)
+		case f.daemon != nil && (errors.Is(err, remote.ErrUnreachable) || errors.Is(err, remote.ErrStreamCut)):
+			fmt.Fprintf(env.Stderr, "nash experiment: nashd on %s went away; %d of %d runs recorded in %s (start nashd again and continue with --resume)\n",
+				f.socketPath(), out.Skipped+out.Done, out.Total, dir)
 		}
 		return err
 	}
@@ -173,6 +288,14 @@ func finish(env *Env, dir string, out *experiment.Outcome, err error) error {
 	}
 	fmt.Fprintf(env.Stderr, "nash experiment: %d runs (%d this time), records and summary in %s\n", out.Total, out.Done, dir)
 	return nil
+}
+
+// socketPath is the daemon's socket: --socket, or the default.
+func (f *runFlags) socketPath() string {
+	if *f.socket != "" {
+		return *f.socket
+	}
+	return client.DefaultSocket()
 }
 
 func splitList(s string) []string {
@@ -219,7 +342,7 @@ func runExperimentGames(ctx context.Context, env *Env, args []string) error {
 	}
 	defer done()
 	out, err := experiment.RunGames(ctx, gen, c, o)
-	return finish(env, *rf.out, out, err)
+	return rf.finish(env, out, err)
 }
 
 func runExperimentDond(ctx context.Context, env *Env, args []string) error {
@@ -276,7 +399,7 @@ func runExperimentDond(ctx context.Context, env *Env, args []string) error {
 	}
 	defer done()
 	out, err := experiment.RunDond(ctx, gen, c, o)
-	return finish(env, *rf.out, out, err)
+	return rf.finish(env, out, err)
 }
 
 func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
@@ -289,6 +412,8 @@ func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
 	response := fs.Int("response-chars", 0, "bound on an answer (0: the game's)")
 	question := fs.Int("question-chars", 0, "bound on a question (0: the game's)")
 	maxResp := fs.Int("max-response-tokens", 0, "token cap of the response pass (0: the grammar's bound)")
+	judge := fs.String("judge", "", "judge model `NAME` of models.toml: scores every answer 1-10, the answer quality A (the daemon's serving model is asked through the daemon; another model is loaded here)")
+	modelsFile := fs.String("models", "", "models.toml `FILE` that defines --judge (default: the daemon's through the daemon, CONFIGDIR/models.toml in-process)")
 	rf := addRunFlags(fs, 1)
 	pos, err := Parse(fs, args)
 	if err != nil {
@@ -299,6 +424,9 @@ func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
 	}
 	if *prompts == "" {
 		return fmt.Errorf("%w: --prompts FILE.jsonl is required", ErrUsage)
+	}
+	if *modelsFile != "" && *judge == "" {
+		return fmt.Errorf("%w: --models FILE goes with --judge NAME", ErrUsage)
 	}
 	if err := rf.check(); err != nil {
 		return err
@@ -319,8 +447,19 @@ func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer done()
+	if *judge != "" {
+		ref, jgen, closeJudge, err := rf.openJudge(*judge, *modelsFile, gen, o.ModelSHA256)
+		if err != nil {
+			return err
+		}
+		defer closeJudge()
+		if err := c.SetJudge(ref, jgen); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "nash experiment: judge %s: %s\n", ref.Name, ref.Model)
+	}
 	out, err := experiment.RunGtalign(ctx, gen, c, o)
-	return finish(env, *rf.out, out, err)
+	return rf.finish(env, out, err)
 }
 
 // runExperimentReport recomputes an experiment's summary from its records and compares it

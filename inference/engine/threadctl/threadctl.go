@@ -23,15 +23,19 @@
 //   - Time limit: a step expected to be short (at most [MaxLimitedStep]) gets a limit of
 //     [StopFactor] × its expected time, and at least [StopSlack] more (a time slice or two
 //     lost to another program is not a collapse). The engine stops a step that overruns it
-//     (llama.cpp's abort callback) and runs it again.
+//     (llama.cpp's abort callback) and runs it again. A step cut short because its request
+//     was cancelled counts as stopped if it had overrun already ([Controller.Cut]).
 //   - Collapse: [StopsToStepDown] stopped steps among the last [StopWindow] lower the count
 //     by one, so a collapse costs a few normal steps, not hundreds, while one step delayed by
-//     another program's burst changes nothing. Steps at Min threads have no limit.
+//     another program's burst changes nothing. A stopped step runs again with one thread
+//     fewer (the burst that stopped it may still be going on); the next runs at the count
+//     again. Steps at Min threads have no limit.
 //   - Slowdown: when the recent time at the current count exceeds [SlowFactor] × its
 //     baseline, or a step too long to stop was a stall ([StallFactor] × its expected time),
 //     the next [ProbeSteps] steps try one thread fewer (a probe downwards), kept if their
-//     median time per token is at most [ProbeGain] × the recent time (or the stalled
-//     step's), and kept at once after a step faster by [ProbeLimit].
+//     median time per token is at most [ProbeGain] × the recent time, kept at once after a
+//     step faster by [ProbeLimit] than the recent time or the stalled step, and dropped at
+//     once after a step slower by ProbeLimit.
 //   - Recovery: after a hold at a lowered count, a probe upwards tries one thread more, kept
 //     on the same condition against the lower count's recent time, and dropped after its
 //     first step slower than [ProbeLimit] × the lower count's time (stopped there when
@@ -42,6 +46,14 @@
 //     The hold also counts steps ([HoldSteps] per HoldMin), so a kind of step that comes
 //     rarely (prompts) is not probed on a large share of its steps. Failed probes downwards
 //     double a hold of their own.
+//   - Free CPUs: with [Config].Free (a [CPUSensor]: /proc/stat's busy time less this
+//     process's own), a count held low probes upwards after [FreeHold] whatever the hold,
+//     as soon as other programs leave a CPU free for one more thread. The load that made it
+//     step down has gone, so waiting costs throughput (on an idle 2-core machine one thread
+//     generates 20-45% slower than two). Under load nothing changes: the sensor shows the
+//     CPUs busy, and the probes upwards wait [HoldMax] (a probe then would collapse, or run a
+//     long step on). A probe made on its word that fails all the same (a sensor that cannot
+//     see the load) sends the controller back to the plain hold until a probe is kept.
 //   - Start: with no history the first steps run at Max, then one probe downwards checks
 //     whether fewer threads are faster (a machine busy from the start), compared with the
 //     fastest step seen, and exploration goes on downwards while they are.
@@ -108,6 +120,13 @@ const (
 	// exploreAfter is the number of steps at Max before the start-up probe downwards (the
 	// first steps of a new context are slower: cold caches, page faults).
 	exploreAfter = 2
+	// FreeHold: with Config.Free, a count held low probes upwards no sooner than this after
+	// it changed (one reading of a CPUSensor), however free the CPUs.
+	FreeHold = SensorInterval
+	// FreeSlack: with Config.Free, a probe upwards from n threads is due early when at least
+	// n+1-FreeSlack CPUs are free (this process's own use counts as free; /proc/stat counts
+	// in 10 ms ticks).
+	FreeSlack = 0.5
 	// exactKeys: step sizes up to this many tokens have their own cells; larger ones share a
 	// power-of-two bucket.
 	exactKeys = 16
@@ -120,6 +139,13 @@ type Config struct {
 	Min, Max int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Free, if set, tells how many CPUs other programs have left free lately (see
+	// [CPUSensor.Free]), or false when it cannot tell. With it, a count held low probes
+	// upwards as soon as FreeHold has passed and one more thread would find a free CPU (with
+	// FreeSlack to spare), however long the hold has grown: the load it stepped down for is
+	// gone. A probe that fails nonetheless sends the controller back to its plain hold until
+	// its next kept probe.
+	Free func() (float64, bool)
 }
 
 // Step is the controller's plan for one decode step.
@@ -129,6 +155,8 @@ type Step struct {
 	// Limit, when positive, is how long the step may run before the engine stops it and
 	// reports it to Observe with stopped = true.
 	Limit time.Duration
+	// rerun: the step runs again, with one thread fewer, a step stopped at its limit.
+	rerun bool
 }
 
 // Stats is a snapshot of a Controller.
@@ -141,6 +169,8 @@ type Stats struct {
 	// Steps counts observed steps; Stalls the steps slower than StallFactor × their expected
 	// time; Stopped the steps stopped at their limit.
 	Steps, Stalls, Stopped uint64
+	// StepsAt[n] counts the observed steps at n threads (index 0 unused).
+	StepsAt []uint64
 	// StepsDown and StepsUp count changes of the count; ProbesFailed counts probes dropped.
 	StepsDown, StepsUp, ProbesFailed uint64
 	// Hold is the current wait before the next probe upwards.
@@ -160,24 +190,31 @@ type Report struct {
 type cellKey struct{ threads, size int }
 
 // cell is what the controller knows about steps of one size at one thread count, in
-// seconds per token: the baseline (clean steps only) and the last recentN steps.
+// seconds per token: the baseline (clean steps only) and the last recentN steps (a ring).
 type cell struct {
 	base       float64
 	hasBase    bool
-	last       []float64
+	last       [recentN]float64
+	n, next    int    // values in last; where the next goes
 	probeEpoch uint64 // the probe whose first step reset the cell
 }
 
 func (x *cell) push(v float64) {
-	if len(x.last) == recentN {
-		x.last = x.last[1:]
-	}
-	x.last = append(x.last, v)
+	x.last[x.next] = v
+	x.next = (x.next + 1) % recentN
+	x.n = min(x.n+1, recentN)
 }
 
+// median returns the median of v (at most 8 values: recent steps, probe steps) without
+// allocating.
 func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
+	var buf [8]float64
+	s := buf[:copy(buf[:], v)]
+	for i := 1; i < len(s); i++ { // insertion sort
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
 	if n := len(s); n%2 == 0 {
 		return (s[n/2-1] + s[n/2]) / 2
 	}
@@ -186,10 +223,10 @@ func median(v []float64) float64 {
 
 // recent returns the median of the cell's last steps.
 func (x *cell) recent() (float64, bool) {
-	if len(x.last) == 0 {
+	if x.n == 0 {
 		return 0, false
 	}
-	return median(x.last), true
+	return median(x.last[:x.n]), true
 }
 
 // Controller chooses thread counts for one kind of decode step (the engine has one for
@@ -199,6 +236,7 @@ type Controller struct {
 	mu       sync.Mutex
 	min, max int
 	now      func() time.Time
+	free     func() (float64, bool)
 
 	cur     int
 	probe   int // the count under probe, 0 when none
@@ -206,12 +244,16 @@ type Controller struct {
 	probeR  []float64
 	epoch   uint64 // probes started
 	explore bool   // start-up exploration downwards still going on
+	early   bool   // the probe under way started early, on Free's word
+	// distrust: a probe that Free made early failed; no more early probes until one is kept.
+	distrust bool
 	// longStall is the time per token of the last step at cur too long to stop that was a
 	// stall (0: none since the last probe); downRef is what a probe downwards compares with
 	// (0: the recent time).
 	longStall, downRef float64
-	seen               int    // steps observed at cur since it changed or a probe upwards failed
-	stops              []bool // whether each of the last StopWindow steps at cur was stopped
+	seen               int   // steps observed at cur since it changed or a probe upwards failed
+	rerun              bool  // the next step reruns a stopped one, with one thread fewer
+	stops              uint8 // bit i: the step i steps before the last one at cur was stopped
 
 	hold, holdDown    time.Duration
 	changed, up, calm time.Time
@@ -230,9 +272,9 @@ func New(cfg Config) *Controller {
 	}
 	t := now()
 	return &Controller{
-		min: lo, max: hi, now: now, cur: hi, explore: hi > lo,
+		min: lo, max: hi, now: now, free: cfg.Free, cur: hi, explore: hi > lo,
 		hold: HoldMin, holdDown: HoldMin, changed: t, up: t.Add(-Settle), calm: t, downTried: t.Add(-HoldMax),
-		cells: map[cellKey]*cell{},
+		cells: map[cellKey]*cell{}, st: Stats{StepsAt: make([]uint64, hi+1)},
 	}
 }
 
@@ -311,7 +353,7 @@ func (c *Controller) expectedPerToken(threads, tokens int) (float64, bool) {
 // times slower than its baseline, judging by a full set of recent steps.
 func (c *Controller) slow(tokens int) bool {
 	x := c.cells[cellKey{c.cur, sizeKey(tokens)}]
-	if x == nil || !x.hasBase || len(x.last) < recentN {
+	if x == nil || !x.hasBase || x.n < recentN {
 		return false
 	}
 	r, _ := x.recent()
@@ -324,7 +366,8 @@ func (c *Controller) Plan(tokens int) Step {
 	defer c.mu.Unlock()
 	tokens = max(tokens, 1)
 	now := c.now()
-	if c.probe == 0 && c.max > c.min {
+	rerun := c.rerun && c.probe == 0 && c.cur > c.min
+	if !rerun && c.probe == 0 && c.max > c.min {
 		switch {
 		case c.explore:
 			if c.seen >= exploreAfter && c.cur > c.min {
@@ -333,15 +376,24 @@ func (c *Controller) Plan(tokens int) Step {
 		case c.cur > c.min && now.Sub(c.downTried) >= c.holdDown && (c.longStall > 0 || c.slow(tokens)):
 			c.startProbe(c.cur - 1)
 			c.downRef, c.longStall = c.longStall, 0
-		case c.cur < c.max && now.Sub(c.changed) >= c.hold && c.seen >= HoldSteps*int(c.hold/HoldMin):
+		case c.cur >= c.max:
+		case c.freeForMore(now):
 			c.startProbe(c.cur + 1)
+			c.early = true
+		default:
+			if hold := c.plainHold(); now.Sub(c.changed) >= hold && c.seen >= HoldSteps*int(hold/HoldMin) {
+				c.startProbe(c.cur + 1)
+			}
 		}
 	}
 	n := c.cur
-	if c.probe != 0 {
+	switch {
+	case c.probe != 0:
 		n = c.probe
+	case rerun:
+		n = c.cur - 1
 	}
-	s := Step{Threads: n}
+	s := Step{Threads: n, rerun: rerun}
 	if n <= c.min {
 		return s
 	}
@@ -365,8 +417,38 @@ func (c *Controller) Plan(tokens int) Step {
 }
 
 func (c *Controller) startProbe(n int) {
-	c.probe, c.probeN, c.probeR, c.downRef = n, 0, c.probeR[:0], 0
+	c.probe, c.probeN, c.probeR, c.downRef, c.early = n, 0, c.probeR[:0], 0, false
 	c.epoch++
+}
+
+// roomForMore tells whether Free shows a CPU free for one more thread (known: Free answered).
+func (c *Controller) roomForMore() (room, known bool) {
+	if c.free == nil {
+		return false, false
+	}
+	f, ok := c.free()
+	return ok && f >= float64(c.cur+1)-FreeSlack, ok
+}
+
+// freeForMore reports whether Free makes a probe upwards due before the hold has passed: at
+// least FreeHold (and one step) at the current count, and room for one more thread.
+func (c *Controller) freeForMore(now time.Time) bool {
+	if c.free == nil || c.distrust || c.seen < 1 || now.Sub(c.changed) < FreeHold {
+		return false
+	}
+	room, _ := c.roomForMore()
+	return room
+}
+
+// plainHold is the hold before a probe upwards: the doubling hold, or HoldMax while Free
+// shows no CPU free for one more thread (the probe would fail: its step collapses or, too
+// long to stop, runs on; other programs at a lower priority are still found by the probes
+// HoldMax apart).
+func (c *Controller) plainHold() time.Duration {
+	if room, known := c.roomForMore(); known && !room {
+		return HoldMax
+	}
+	return c.hold
 }
 
 // Observe records a step planned by Plan: its thread count, its tokens, how long it ran, and
@@ -386,6 +468,9 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	exp, ok := c.expectedPerToken(n, tokens)
 	stall := stopped || (ok && !fresh && per > exp*StallFactor && d.Seconds()-exp*float64(tokens) > StallSlack.Seconds())
 	c.st.Steps++
+	if n < len(c.st.StepsAt) {
+		c.st.StepsAt[n]++
+	}
 	if stall {
 		c.st.Stalls++
 	}
@@ -394,7 +479,7 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	}
 	switch {
 	case fresh:
-		x.base, x.hasBase, x.last = per, !stopped, x.last[:0]
+		x.base, x.hasBase, x.n, x.next = per, !stopped, 0, 0
 		x.probeEpoch = c.epoch
 	case stall:
 	case !x.hasBase || per < x.base:
@@ -406,11 +491,38 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	switch {
 	case inProbe:
 		c.observeProbe(tokens, per, stopped, now)
+	case s.rerun:
+		c.rerun = false
 	case n == c.cur:
 		if stall && !stopped && ok && exp*float64(tokens) > MaxLimitedStep.Seconds() {
 			c.longStall = per
 		}
 		c.observeSteady(stopped, now)
+	}
+}
+
+// Cut records a step planned by Plan that was interrupted after d for another reason than its
+// limit (its request was cancelled: a client that gave up on a collapsed step, a request
+// timeout). d is only a lower bound of the step's time, so the step counts only when it had
+// already overrun: past its limit, or for a step without one, past StallFactor × its expected
+// time (and StallSlack more). Then it is observed as a stopped step, so steps that nobody
+// waits out still lower the count. A fixed count (Min = Max) ignores it.
+func (c *Controller) Cut(s Step, tokens int, d time.Duration) {
+	tokens = max(tokens, 1)
+	c.mu.Lock()
+	per, ok := c.expectedPerToken(s.Threads, tokens)
+	fixed := c.min == c.max
+	c.mu.Unlock()
+	if !ok || fixed {
+		return // a fixed count has nothing to learn (and no step of it is stopped)
+	}
+	exp := per * float64(tokens)
+	limit := s.Limit
+	if limit <= 0 {
+		limit = time.Duration(max(exp*StallFactor, exp+StallSlack.Seconds()) * float64(time.Second))
+	}
+	if d >= limit {
+		c.Observe(s, tokens, d, true)
 	}
 }
 
@@ -421,17 +533,26 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 		c.failProbe(now, up)
 		return
 	}
-	// Compare with the current count's recent steps (the load now), or the stalled step
-	// that started the probe; at start, with the current count's fastest step.
-	r, ok := c.perToken(c.cur, tokens, c.explore)
-	if !up && c.downRef > 0 {
-		r, ok = c.downRef, true
+	// A probe downwards that a stalled step started is kept at once when clearly faster than
+	// that step (the load goes on). Otherwise it is judged as any probe: one outlier is no
+	// measure of the count's time (a quiet machine has them too).
+	if !up && c.downRef > 0 && per*ProbeLimit <= c.downRef {
+		c.keepProbe(now, up)
+		return
 	}
+	// Compare with the current count's recent steps (the load now); at start, with the
+	// current count's fastest step.
+	r, ok := c.perToken(c.cur, tokens, c.explore)
 	decided := false
 	if ok && r > 0 {
 		switch {
 		case up && per > max(r*ProbeLimit, r+StopSlack.Seconds()/float64(tokens)):
 			c.failProbe(now, up) // a long step not stopped at the limit, but over it
+			return
+		case !up && per > r*ProbeLimit:
+			// Clearly slower (the start-up probe on an idle machine, whose steps may be long
+			// prompt chunks): no need to wait for more steps.
+			c.failProbe(now, up)
 			return
 		case !up && per*ProbeLimit <= r:
 			decided = true // clearly faster: no need to wait for more steps
@@ -452,11 +573,16 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 		c.failProbe(now, up)
 		return
 	}
-	c.cur, c.probe, c.seen, c.stops, c.longStall = c.probe, 0, 0, c.stops[:0], 0
+	c.keepProbe(now, up)
+}
+
+// keepProbe makes the probed count the current one.
+func (c *Controller) keepProbe(now time.Time, up bool) {
+	c.cur, c.probe, c.seen, c.stops, c.longStall = c.probe, 0, 0, 0, 0
 	c.changed = now
 	if up {
 		c.st.StepsUp++
-		c.up = now
+		c.up, c.distrust = now, false
 		return
 	}
 	c.stepDown(now)
@@ -466,6 +592,10 @@ func (c *Controller) failProbe(now time.Time, up bool) {
 	c.probe = 0
 	c.st.ProbesFailed++
 	switch {
+	case c.early:
+		// Free was wrong (or the load came back): the plain hold goes on as if this probe
+		// had not been made, and Free is not heeded until a probe is kept.
+		c.distrust = true
 	case c.explore:
 		c.explore = false
 	case up:
@@ -483,7 +613,7 @@ func (c *Controller) failProbe(now time.Time, up bool) {
 // stepDown books a change to fewer threads (c.cur already lowered).
 func (c *Controller) stepDown(now time.Time) {
 	c.st.StepsDown++
-	c.seen, c.stops, c.longStall = 0, c.stops[:0], 0
+	c.seen, c.stops, c.longStall = 0, 0, 0
 	c.changed, c.calm = now, now
 	c.holdDown = HoldMin
 	if now.Sub(c.up) < Settle {
@@ -497,34 +627,37 @@ func (c *Controller) observeSteady(stopped bool, now time.Time) {
 	if c.explore && c.cur <= c.min {
 		c.explore = false
 	}
-	c.stops = append(c.stops, stopped)
-	if len(c.stops) > StopWindow {
-		c.stops = c.stops[1:]
+	c.stops <<= 1
+	if stopped {
+		c.stops |= 1
 	}
-	n := 0
-	for _, s := range c.stops {
-		if s {
-			n++
-		}
-	}
-	if n >= StopsToStepDown && c.cur > c.min {
+	c.stops &= 1<<StopWindow - 1
+	if bits.OnesCount8(c.stops) >= StopsToStepDown && c.cur > c.min {
 		c.cur--
 		c.explore = false
 		c.stepDown(now)
 		return
 	}
+	// A stopped step runs again with one thread fewer: the stall that stopped it (another
+	// program's burst, or load) may well last the few milliseconds of the rerun.
+	c.rerun = stopped && c.cur > c.min
 	if c.cur == c.max && now.Sub(c.calm) >= Settle {
 		// All threads again for a while: the next load episode starts with short holds.
 		c.hold = HoldMin
 	}
 }
 
-// Threads returns the count the next step would use.
+// Threads returns the count of the step planned last, until it is observed (the engine sizes
+// the thread pools with it after Plan); else the count the next step would use, unless Plan
+// starts a probe.
 func (c *Controller) Threads() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.probe != 0 {
+	switch {
+	case c.probe != 0:
 		return c.probe
+	case c.rerun && c.cur > c.min:
+		return c.cur - 1
 	}
 	return c.cur
 }
@@ -534,6 +667,7 @@ func (c *Controller) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.st
+	s.StepsAt = slices.Clone(c.st.StepsAt)
 	s.Threads = c.cur
 	if c.probe != 0 {
 		s.Threads = c.probe
