@@ -109,7 +109,7 @@ bench-reasoning: build $(BENCHMODEL) ## a GTAlign request vs one unconstrained p
 	$(GO) run $(GOFLAGS_TAGS) ./daemon/bench/benchreason -m $(BENCHMODEL)
 
 .PHONY: bench-gpu
-bench-gpu: gpu $(BENCHMODEL) ## CPU vs the GPU backend (make gpu) on the bench model: prompt and generation tok/s, interleaved
+bench-gpu: gpu cgo-paths $(BENCHMODEL) ## CPU vs the GPU backend (make gpu) on the bench model: prompt and generation tok/s, interleaved (BENCH_GPU_ARGS="-reps 9 -cpu-only" ...)
 	$(GO) run $(GOFLAGS_TAGS) ./inference/gputest/benchgpu -m $(BENCHMODEL) $(BENCH_GPU_ARGS)
 
 bench-daemon: build $(BENCHMODEL) ## concurrent clients over the socket
