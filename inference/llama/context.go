@@ -41,6 +41,10 @@ type Context struct {
 	abort *C.nash_abort // C memory read by the abort callback during llama_decode
 	nVoc  int
 	pools pools
+	// outputs[i] says whether batch position i of the last successful decode has logits:
+	// llama.cpp aborts the process (a fatal error, not an exception) when asked for the
+	// logits of any other position, so Logits and Sampler.Sample check it first.
+	outputs []bool
 }
 
 // NewContext creates a context for m. A model on the CPU ([Model.GPULayers] 0) gets a context
@@ -200,6 +204,7 @@ func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 			return errorf("decode", nil, "negative position %d", b.poss[i])
 		}
 	}
+	c.outputs = c.outputs[:0]
 	var cerr *C.char
 	mark := logMark()
 	r := C.nash_decode(c.p, b.b, c.abort, C.int64_t(max(limit, 0)), C.bool(c.model.gpuLayers > 0), &cerr)
@@ -209,6 +214,9 @@ func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 	}
 	switch r {
 	case 0:
+		for i := range n {
+			c.outputs = append(c.outputs, b.logits[i] != 0)
+		}
 		return nil
 	case 1:
 		return errorf("decode", ErrNoKVSlot, "no KV cache slot for %d tokens", n)
@@ -225,9 +233,10 @@ func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 }
 
 // Logits returns the logits of batch output i (a token added with logits=true), valid until
-// the next Decode. The slice aliases C memory; copy it to keep it.
+// the next Decode. The slice aliases C memory; copy it to keep it. It returns nil for a
+// position of the last successful Decode that has no logits, or none.
 func (c *Context) Logits(i int) []float32 {
-	if c.p == nil {
+	if c.p == nil || !c.hasOutput(i) {
 		return nil
 	}
 	p := C.llama_get_logits_ith(c.p, C.int32_t(i))
@@ -236,6 +245,9 @@ func (c *Context) Logits(i int) []float32 {
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(p)), c.nVoc)
 }
+
+// hasOutput reports whether batch position i of the last successful decode has logits.
+func (c *Context) hasOutput(i int) bool { return i >= 0 && i < len(c.outputs) && c.outputs[i] }
 
 // MemorySeqRm removes the cached tokens of seq in positions [p0, p1) (p1 < 0: to the end;
 // seq < 0: all sequences). It reports false if the removal is not possible (partial removal

@@ -299,3 +299,49 @@ func TestSmartGrammarExact(t *testing.T) {
 		}
 	}
 }
+
+// TestLogitsWithoutOutput: asking for the logits of a batch position that requested none (or
+// of a position outside the last decode, or before any decode) is refused in Go: llama.cpp
+// would abort the process.
+func TestLogitsWithoutOutput(t *testing.T) {
+	m := tinyModel(t)
+	c, err := NewContext(m, ContextParams{NCtx: 64, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := NewSampler(m, SamplerParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c.Logits(0) != nil {
+		t.Error("logits before any decode")
+	}
+	b := NewBatch(4)
+	defer b.Free()
+	toks, err := m.Tokenize("the game", true, false)
+	if err != nil || len(toks) < 2 {
+		t.Fatalf("tokenize: %v %v", toks, err)
+	}
+	for i, tok := range toks[:2] {
+		b.Add(tok, i, 0, i == 1)
+	}
+	if err := c.Decode(b); err != nil {
+		t.Fatal(err)
+	}
+	if c.Logits(1) == nil {
+		t.Error("no logits for the position that asked for them")
+	}
+	for _, i := range []int{0, 2, -1, 1000} {
+		if c.Logits(i) != nil {
+			t.Errorf("logits for position %d", i)
+		}
+		if _, err := s.Sample(c, i); err == nil || !strings.Contains(err.Error(), "has no logits") {
+			t.Errorf("sample at position %d: %v", i, err)
+		}
+	}
+	if _, err := s.Sample(c, 1); err != nil {
+		t.Errorf("sample at the output position: %v", err)
+	}
+}

@@ -206,6 +206,9 @@ func (s *Sampler) Sample(c *Context, idx int) (int32, error) {
 	if s.p == nil || c.p == nil {
 		return -1, errorf("sample", ErrClosed, "sampler or context is closed")
 	}
+	if !c.hasOutput(idx) {
+		return -1, errorf("sample", nil, "batch position %d of the last decode has no logits", idx)
+	}
 	var full C.int
 	var cerr *C.char
 	mark := logMark()
