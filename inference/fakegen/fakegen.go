@@ -57,15 +57,20 @@ type Options struct {
 	// ContextSize is the most tokens a request may hold, prompt and output together
 	// (a prompt must leave room for one); 0 = [DefaultContextSize].
 	ContextSize int
+	// NoGrammar makes Info say the generator cannot enforce a grammar
+	// ([inference.ModelInfo].NoGrammar), as a remote model of the openai dialect does, so
+	// callers take their tolerant paths. (The fake never enforces a grammar either way.)
+	NoGrammar bool
 }
 
 // Generator is a scripted [inference.Generator]; see the package documentation. Its methods
 // are safe for concurrent use.
 type Generator struct {
-	script Script
-	ctxLen int
-	slot   chan struct{} // capacity 1: held by the running Generate
-	quit   chan struct{} // closed by Close
+	script    Script
+	ctxLen    int
+	noGrammar bool
+	slot      chan struct{} // capacity 1: held by the running Generate
+	quit      chan struct{} // closed by Close
 
 	// cached is the last request's prompt and generated tokens; guarded by slot.
 	cached []int32
@@ -90,7 +95,7 @@ func New(script Script, opts *Options) *Generator {
 	if n < 0 {
 		panic(fmt.Sprintf("fakegen: context size %d < 0", n))
 	}
-	return &Generator{script: script, ctxLen: n, slot: make(chan struct{}, 1), quit: make(chan struct{})}
+	return &Generator{script: script, ctxLen: n, noGrammar: opts != nil && opts.NoGrammar, slot: make(chan struct{}, 1), quit: make(chan struct{})}
 }
 
 // Requests returns every request Generate received, in call order, including those it
@@ -111,6 +116,7 @@ func (g *Generator) Info() inference.ModelInfo {
 	return inference.ModelInfo{
 		Path: "fakegen", Description: "fakegen scripted generator (no model)", Architecture: "fakegen",
 		ContextLength: g.ctxLen, ContextSize: g.ctxLen, VocabSize: VocabSize, Slots: 1, ChatTemplate: "chatml",
+		NoGrammar: g.noGrammar,
 	}
 }
 

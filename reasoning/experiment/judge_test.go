@@ -236,16 +236,6 @@ func mustMarshal(t *testing.T, v any) string {
 	return string(b)
 }
 
-// noGrammarGen is a scripted generator that says it cannot enforce a grammar (a remote
-// model of the openai dialect).
-type noGrammarGen struct{ *fakegen.Generator }
-
-func (g noGrammarGen) Info() inference.ModelInfo {
-	i := g.Generator.Info()
-	i.NoGrammar = true
-	return i
-}
-
 // TestExperimentGtalignRetries: a model that takes no grammar and never writes a payoff
 // matrix; each record keeps the pipeline's retries, and the summary (recomputed by report
 // from the records) says how many there were.
@@ -255,7 +245,7 @@ func TestExperimentGtalignRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.SetLimits(limitsForTest, 0)
-	gen := noGrammarGen{fakegen.New(func(inference.Request) (string, error) { return "I would rather just answer.", nil }, nil)}
+	gen := fakegen.New(func(inference.Request) (string, error) { return "I would rather just answer.", nil }, &fakegen.Options{NoGrammar: true})
 	dir := t.TempDir()
 	if _, err := RunGtalign(context.Background(), gen, c, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
