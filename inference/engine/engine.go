@@ -132,6 +132,7 @@ func Open(path string, opts Options) (*Engine, error) {
 	lctx, err := llama.NewContext(m, llama.ContextParams{
 		NCtx: opts.ContextSize * opts.Slots, NBatch: opts.BatchSize, NSeqMax: opts.Slots,
 		Threads: genCtl.Threads(), ThreadsBatch: batchCtl.Threads(), Poll: opts.Poll,
+		Pools: poolSizes(genPol, batchPol),
 	})
 	if err != nil {
 		m.Close()

@@ -148,6 +148,22 @@ func threadPolicies(threads, batchThreads int, params uint64, cores int) (gen, b
 	return gen, batch
 }
 
+// most returns the most threads the policy can ask for.
+func (p threadPolicy) most() int { return max(p.fixed, p.max) }
+
+// poolSizes returns the thread pools an engine's context creates (llama.ContextParams.Pools):
+// one of the most threads either kind of step can use, so that a change of count never
+// switches pools; and when generation never uses as many threads as prompts (a small
+// model), one of its own size too: a pool woken for fewer threads than it has wakes its idle
+// workers as well, a cost a short step pays at every token (see llama's pools).
+func poolSizes(gen, batch threadPolicy) []int {
+	most := max(gen.most(), batch.most())
+	if g := gen.most(); g < most {
+		return []int{g, most}
+	}
+	return []int{most}
+}
+
 // String describes the policy for logs: "4" (fixed) or "auto(1-4)".
 func (p threadPolicy) String() string {
 	if p.fixed > 0 {

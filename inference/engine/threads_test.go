@@ -146,8 +146,11 @@ func TestEnginePoolsFreed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := llama.LiveThreadPools() - base; n < 1 || n > 2 {
-			t.Errorf("%+v: %d live pools, want 1 or 2", o, n)
+		// One pool of the most threads; a small model's auto generation (one thread) has
+		// its own besides.
+		want := len(poolSizes(threadPolicies(o.Threads, o.BatchThreads, e.Info().Parameters, coresForThreads())))
+		if n := llama.LiveThreadPools() - base; n != want {
+			t.Errorf("%+v: %d live pools, want %d", o, n, want)
 		}
 		if _, err := e.Generate(context.Background(), inference.Request{Prompt: "pools", MaxTokens: 4}, nil); err != nil {
 			t.Fatal(err)
@@ -203,5 +206,25 @@ func BenchmarkThreadsOverhead(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(tokens), "ns/token")
 			b.ReportMetric(float64(tokens)/float64(b.N), "tokens/op")
 		})
+	}
+}
+
+// TestPoolSizes: one pool of the most threads either kind can use; a second, smaller one only
+// when generation never uses as many threads as prompts.
+func TestPoolSizes(t *testing.T) {
+	for _, tt := range []struct {
+		gen, batch threadPolicy
+		want       []int
+	}{
+		{threadPolicy{max: 4}, threadPolicy{max: 4}, []int{4}},
+		{threadPolicy{max: 1}, threadPolicy{max: 2}, []int{1, 2}},   // small model, auto
+		{threadPolicy{fixed: 2}, threadPolicy{fixed: 2}, []int{2}},  // threads = 2
+		{threadPolicy{fixed: 3}, threadPolicy{fixed: 1}, []int{3}},  // generation the larger
+		{threadPolicy{fixed: 1}, threadPolicy{max: 4}, []int{1, 4}}, // threads = 1, batch auto
+		{threadPolicy{max: 2}, threadPolicy{fixed: 6}, []int{2, 6}}, // batch_threads = 6
+	} {
+		if got := poolSizes(tt.gen, tt.batch); !slices.Equal(got, tt.want) {
+			t.Errorf("poolSizes(%v, %v) = %v, want %v", tt.gen, tt.batch, got, tt.want)
+		}
 	}
 }

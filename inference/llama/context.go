@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -24,6 +25,13 @@ type ContextParams struct {
 	// --poll): how long an idle worker spins for its next graph before it sleeps. 0 sleeps at
 	// once (llama.cpp's own default is 50).
 	Poll int
+	// Pools are the sizes of the thread pools to create up front (see [Context.SetThreads]):
+	// each kind of decode runs on the smallest pool with enough threads. nil = one pool of
+	// max(Threads, ThreadsBatch). A caller that changes thread counts while it decodes lists
+	// the most threads it will ask for, and a smaller size for a kind of decode that never
+	// uses more (a small model generating with one thread), so that kind has a pool of its
+	// own.
+	Pools []int
 }
 
 // Context is a llama.cpp inference context: KV cache, compute buffers, thread pools. It is
@@ -32,8 +40,8 @@ type ContextParams struct {
 // is open. After Close, Decode returns [ErrClosed], the memory operations and thread settings
 // do nothing and the other methods return zero values.
 //
-// A context owns its ggml thread pools (see [Context.SetThreads]): one for generation and one
-// for prompt processing, shared when both have the same size, freed by Close.
+// A context owns its ggml thread pool (see [Context.SetThreads]), which runs generation and
+// prompt graphs with their own thread counts, and frees it with Close.
 type Context struct {
 	p     *C.struct_llama_context
 	model *Model
@@ -78,6 +86,11 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 	if p.Threads > MaxThreads || p.ThreadsBatch > MaxThreads {
 		return nil, errorf("new context", nil, "%d/%d threads: at most %d", p.Threads, p.ThreadsBatch, MaxThreads)
 	}
+	for _, n := range p.Pools {
+		if n < 1 || n > MaxThreads {
+			return nil, errorf("new context", nil, "thread pool of %d threads: want 1 to %d", n, MaxThreads)
+		}
+	}
 	abort := (*C.nash_abort)(C.calloc(1, C.size_t(unsafe.Sizeof(C.nash_abort{}))))
 	var cerr *C.char
 	mark := logMark()
@@ -88,6 +101,24 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 		return nil, cError("new context", cerr, nil, mark)
 	}
 	ctx := &Context{p: c, model: m, mem: C.llama_get_memory(c), abort: abort, nVoc: m.NVocab(), pools: pools{poll: p.Poll}}
+	for _, n := range p.Pools {
+		if slices.ContainsFunc(ctx.pools.all, func(tp *threadPool) bool { return tp.n == n }) {
+			continue
+		}
+		tp, err := newThreadPool(n, p.Poll)
+		if err != nil {
+			ctx.Close()
+			return nil, fmt.Errorf("new context: %w", err)
+		}
+		ctx.pools.all = append(ctx.pools.all, tp)
+	}
+	if len(p.Pools) == 0 {
+		// One pool for both kinds; SetThreads would otherwise create one per count.
+		if _, err := ctx.pools.fit(max(p.Threads, p.ThreadsBatch)); err != nil {
+			ctx.Close()
+			return nil, fmt.Errorf("new context: %w", err)
+		}
+	}
 	if err := ctx.SetThreads(p.Threads, p.ThreadsBatch); err != nil {
 		ctx.Close()
 		return nil, err
@@ -177,7 +208,8 @@ func (c *Context) Decode(b *Batch) error { return c.DecodeWithin(b, 0) }
 // running after limit, it stops at the next graph node and returns [ErrDeadline]. (llama.cpp
 // checks the limit only between the nodes that run on the CPU: layers on a GPU device run to
 // the end. For an offloaded model DecodeWithin also waits until the device has finished, so
-// its duration is the batch's and a device failure is its error.) As with an
+// its duration is the batch's and a device failure is its error; it waits after a failed or
+// aborted decode too, so nothing of it still runs when the caller edits the cache.) As with an
 // abort, the batch's tokens are then not in the KV cache (llama.cpp removes the interrupted
 // part; earlier sequences' parts of a batch split into several graphs may remain, as they
 // may after an abort).
@@ -208,10 +240,6 @@ func (c *Context) DecodeWithin(b *Batch, limit time.Duration) error {
 	var cerr *C.char
 	mark := logMark()
 	r := C.nash_decode(c.p, b.b, c.abort, C.int64_t(max(limit, 0)), C.bool(c.model.gpuLayers > 0), &cerr)
-	if r == 0 || r == 2 {
-		// A graph ran, so the CPU backend now holds one of the attached pools.
-		c.pools.freeRetired()
-	}
 	switch r {
 	case 0:
 		for i := range n {

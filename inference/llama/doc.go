@@ -21,8 +21,8 @@
 // [Model] (weights and vocabulary: tokenization, metadata, chat template), [Context] (KV cache
 // and compute state; [Context.Decode] of a multi-sequence [Batch], [Context.DecodeWithin]
 // with a time limit, KV memory operations for prefix reuse, an abort flag for cancellation,
-// its own ggml thread pools for generation and prompt steps, resized by [Context.SetThreads]
-// and freed with it) and [Sampler] (penalties, top-k, top-p, min-p,
+// its own ggml thread pool, which runs generation and prompt steps with the thread counts
+// [Context.SetThreads] sets, freed with it) and [Sampler] (penalties, top-k, top-p, min-p,
 // temperature, seeded draw or greedy, optional GBNF grammar). Each owns C memory and has a
 // Close (or Free) that is safe to call twice. A Context is not safe for concurrent use; one
 // goroutine must own it ([Context.Abort] excepted). [Quantize] wraps llama_model_quantize.

@@ -3,6 +3,7 @@ package llama
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,9 +47,9 @@ func decodeOne(t *testing.T, c *Context) {
 	}
 }
 
-// TestThreadPools: a context owns one pool per distinct thread count, attaches pools of the
-// sizes SetThreads asks for, frees the replaced ones after the next decode, and frees all of
-// them with the context.
+// TestThreadPools: a context creates the pools ContextParams.Pools lists (one of the larger
+// count without it), runs each kind of decode on the smallest pool with enough threads, adds
+// a pool for a count larger than all of them, and frees every pool with the context.
 func TestThreadPools(t *testing.T) {
 	m := tinyModel(t)
 	base := LiveThreadPools()
@@ -57,59 +58,86 @@ func TestThreadPools(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	check := func(step string, gen, batch, held, live int) {
+	check := func(step string, gen, batch int, sizes []int, live int) {
 		t.Helper()
 		if g, b := c.Threads(); g != gen || b != batch {
 			t.Errorf("%s: Threads() = %d, %d; want %d, %d", step, g, b, gen, batch)
 		}
-		if n := c.ThreadPools(); n != held {
-			t.Errorf("%s: ThreadPools() = %d, want %d", step, n, held)
+		if got := c.PoolSizes(); !slices.Equal(got, sizes) {
+			t.Errorf("%s: PoolSizes() = %v, want %v", step, got, sizes)
+		}
+		if n := c.ThreadPools(); n != len(sizes) {
+			t.Errorf("%s: ThreadPools() = %d, want %d", step, n, len(sizes))
 		}
 		if n := LiveThreadPools() - base; n != live {
 			t.Errorf("%s: %d live pools, want %d", step, n, live)
 		}
 	}
-	check("new context", 2, 3, 2, 2)
+	check("new context", 2, 3, []int{3}, 1)
 	decodeOne(t, c)
 	if err := c.SetThreads(1, 1); err != nil {
 		t.Fatal(err)
 	}
-	check("SetThreads(1, 1)", 1, 1, 3, 3) // one shared pool attached, two retired
+	check("SetThreads(1, 1)", 1, 1, []int{3}, 1) // fewer threads of the same pool
 	decodeOne(t, c)
-	check("decode after SetThreads(1, 1)", 1, 1, 1, 1)
-	if err := c.SetThreads(1, 1); err != nil {
+	if err := c.SetThreads(4, 2); err != nil { // a larger count adds a pool
 		t.Fatal(err)
 	}
-	check("SetThreads to the same sizes", 1, 1, 1, 1)
-	if err := c.SetThreads(2, 1); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SetThreads(1, 2); err != nil { // the 2-thread pool moves to batch, reused
-		t.Fatal(err)
-	}
-	check("SetThreads(2, 1) then (1, 2)", 1, 2, 2, 2)
+	check("SetThreads(4, 2)", 4, 2, []int{3, 4}, 2)
 	decodeOne(t, c)
-	check("decode after (1, 2)", 1, 2, 2, 2)
+	if err := c.SetThreads(2, 3); err != nil { // back on the 3-thread pool
+		t.Fatal(err)
+	}
+	decodeOne(t, c)
+	check("decode after (2, 3)", 2, 3, []int{3, 4}, 2)
+	if c.pools.gen != c.pools.batch || c.pools.gen.n != 3 {
+		t.Errorf("(2, 3): generation on a %d-thread pool, batch on %d; want one 3-thread pool", c.pools.gen.n, c.pools.batch.n)
+	}
 
 	for _, bad := range [][2]int{{0, 1}, {1, 0}, {MaxThreads + 1, 1}, {-1, 2}} {
 		if err := c.SetThreads(bad[0], bad[1]); err == nil {
 			t.Errorf("SetThreads(%d, %d): no error", bad[0], bad[1])
 		}
 	}
-	check("after invalid SetThreads", 1, 2, 2, 2)
+	check("after invalid SetThreads", 2, 3, []int{3, 4}, 2)
 
 	c.Close()
-	check("closed", 0, 0, 0, 0)
+	check("closed", 0, 0, nil, 0)
 	if err := c.SetThreads(2, 2); err != nil {
 		t.Errorf("SetThreads on a closed context: %v, want nil (ignored)", err)
 	}
-	check("SetThreads after close", 0, 0, 0, 0)
+	check("SetThreads after close", 0, 0, nil, 0)
+
+	// A small model's pools: one thread for generation, two for prompts; a one-thread
+	// prompt step runs on the generation pool.
+	c, err = NewContext(m, ContextParams{NCtx: 256, Threads: 1, ThreadsBatch: 2, Pools: []int{1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Pools 1, 2", 1, 2, []int{1, 2}, 2)
+	decodeOne(t, c)
+	if c.pools.gen.n != 1 || c.pools.batch.n != 2 {
+		t.Errorf("Pools 1, 2: generation on %d threads' pool, batch on %d's", c.pools.gen.n, c.pools.batch.n)
+	}
+	if err := c.SetThreads(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	decodeOne(t, c)
+	if c.pools.gen != c.pools.batch || c.pools.gen.n != 1 {
+		t.Errorf("(1, 1) with Pools 1, 2: generation on %d threads' pool, batch on %d's; want both on the 1-thread pool", c.pools.gen.n, c.pools.batch.n)
+	}
+	c.Close()
 
 	if _, err := NewContext(m, ContextParams{NCtx: 256, Threads: 1, Poll: MaxPoll + 1}); err == nil {
 		t.Errorf("NewContext(Poll %d): no error", MaxPoll+1)
 	}
 	if _, err := NewContext(m, ContextParams{NCtx: 256, Threads: MaxThreads + 1}); err == nil {
 		t.Errorf("NewContext(Threads %d): no error", MaxThreads+1)
+	}
+	for _, bad := range [][]int{{0}, {MaxThreads + 1}, {1, -2}} {
+		if _, err := NewContext(m, ContextParams{NCtx: 256, Threads: 1, Pools: bad}); err == nil {
+			t.Errorf("NewContext(Pools %v): no error", bad)
+		}
 	}
 	if n := LiveThreadPools() - base; n != 0 {
 		t.Errorf("%d pools left after failed NewContext calls", n)
@@ -132,7 +160,7 @@ func TestThreadPoolsNoLeak(t *testing.T) {
 		if i%10 == 0 {
 			decodeOne(t, c)
 		}
-		if err := c.SetThreads(2-i%2, 1); err != nil {
+		if err := c.SetThreads(2-i%2, 1+i%4); err != nil { // some add a pool
 			t.Fatal(err)
 		}
 		if i%10 == 5 {

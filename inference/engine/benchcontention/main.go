@@ -400,9 +400,10 @@ func prompts(e *engine.Engine, n, nTok int) ([]string, error) {
 	return out, nil
 }
 
-// measure runs requests until minTime has passed (at least one): prompt tok/s and generation
-// tok/s over all of them (generation 0 when nothing was generated before the limit). Fast
-// models need many requests for a figure that one preemption does not halve.
+// measure runs requests until minTime has passed (at least one), then prompt-only requests
+// until the prompts have taken minTime too (at most 4 × minTime in all): prompt tok/s and
+// generation tok/s over all of them (generation 0 when nothing was generated before the
+// limit). Fast models need many requests for a figure that one preemption does not halve.
 func measure(ctx context.Context, e *engine.Engine, next func() string, gen int, limit, minTime time.Duration) (sample, error) {
 	var promptN, genN int
 	var promptMS, genMS float64
@@ -427,6 +428,27 @@ func measure(ctx context.Context, e *engine.Engine, next func() string, gen int,
 		if ctx.Err() != nil {
 			return sample{}, ctx.Err()
 		}
+	}
+	// A slow model's prompt is one decode step per request, so minTime of requests holds a
+	// step or two: top the prompt figure up with prompt-only requests (one token generated,
+	// not counted) until the prompts too have taken minTime.
+	for promptMS < minTime.Seconds()*1000 && time.Since(start) < 4*minTime {
+		rctx, cancel := context.WithTimeout(ctx, limit)
+		res, err := e.Generate(rctx, inference.Request{Prompt: next(), MaxTokens: 1, Sampling: inference.Sampling{Temperature: 0}}, nil)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return sample{}, err
+		}
+		if ctx.Err() != nil {
+			return sample{}, ctx.Err()
+		}
+		if res.Timings.PredictedN == 0 {
+			promptN += res.Timings.PromptN
+			promptMS += limit.Seconds() * 1000
+			break // cut off during the prompt: a collapse, measured enough
+		}
+		promptN += res.Timings.PromptN
+		promptMS += res.Timings.PromptMS
 	}
 	s := sample{prompt: float64(promptN) / promptMS * 1000, cpu: (cpuTime() - cpu0).Seconds() / time.Since(start).Seconds(),
 		promptN: promptN, genN: genN, promptMS: promptMS, genMS: genMS}

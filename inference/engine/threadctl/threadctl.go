@@ -33,7 +33,9 @@
 //   - Slowdown: when the recent time at the current count exceeds [SlowFactor] × its
 //     baseline, or a step too long to stop was a stall ([StallFactor] × its expected time),
 //     the next [ProbeSteps] steps try one thread fewer (a probe downwards), kept if their
-//     median time per token is at most [ProbeGain] × the recent time, kept at once after a
+//     median time per token is at most [ProbeGain] × the recent time (after a stall while
+//     [Config].Free shows the CPUs taken: × the stalled step's, the only time under the
+//     load now when steps come rarely), kept at once after a
 //     step faster by [ProbeLimit] than the recent time or the stalled step, and dropped at
 //     once after a step slower by ProbeLimit.
 //   - Recovery: after a hold at a lowered count, a probe upwards tries one thread more, kept
@@ -430,6 +432,16 @@ func (c *Controller) roomForMore() (room, known bool) {
 	return ok && f >= float64(c.cur+1)-FreeSlack, ok
 }
 
+// busyNow reports whether Free shows fewer CPUs free than the current count (with FreeSlack
+// to spare): other programs take CPUs its threads need. False without Free.
+func (c *Controller) busyNow() bool {
+	if c.free == nil {
+		return false
+	}
+	f, ok := c.free()
+	return ok && f < float64(c.cur)-FreeSlack
+}
+
 // freeForMore reports whether Free makes a probe upwards due before the hold has passed: at
 // least FreeHold (and one step) at the current count, and room for one more thread.
 func (c *Controller) freeForMore(now time.Time) bool {
@@ -543,6 +555,15 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	// Compare with the current count's recent steps (the load now); at start, with the
 	// current count's fastest step.
 	r, ok := c.perToken(c.cur, tokens, c.explore)
+	if !up && c.downRef > r && c.busyNow() {
+		// A probe that a stalled step started, while Free shows other programs on the CPUs
+		// this count needs, compares with that step: it is the current count's only time
+		// under the load now. Rare steps (prompts) keep recent times from before the load in
+		// their median for many steps, against which every step under the load looks slow.
+		// Without that confirmation the stall may have been one burst, and the recent steps
+		// are the better measure.
+		r, ok = c.downRef, true
+	}
 	decided := false
 	if ok && r > 0 {
 		switch {

@@ -340,6 +340,25 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
+			// The bench model's prompt chunks as measured under bench-contention's busy loops:
+			// 0.36 s on two idle threads, 0.7 s on one; under load 1.55 s on two, 1.1 s on
+			// one, not 1.5 times faster. Free shows the CPUs busy, so the probe that the first
+			// stalled chunk starts is judged against that chunk, not against the quiet chunks
+			// still in the two threads' recent times (every loaded step looks slow next to
+			// those).
+			name: "prompt chunks, load comes, 1.4 times faster on one, Free", tokens: 64, span: 200 * s, window: [2]time.Duration{60 * s, 200 * s}, minEff: 0.9, final: 1,
+			free: sensed,
+			m: machine{cores: 2, gap: 2 * s, busy: busyBetween(2, 60*s, 1000*s), custom: func(n int, at time.Duration) time.Duration {
+				ms := map[bool]map[int]time.Duration{false: {1: 700, 2: 360}, true: {1: 1100, 2: 1550}}[at >= 60*s][n]
+				return ms * time.Millisecond
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.StepsDown != 1 || st.Stopped != 0 {
+					t.Errorf("stats %+v: want one step down, nothing stopped", st)
+				}
+			},
+		},
+		{
 			// Prompt chunks on an idle machine: the start-up probe downwards is dropped after
 			// its first chunk, 1.8 times slower (not after ProbeSteps of them).
 			name: "quiet prompts", tokens: 64, span: 60 * s, minEff: 0.97, final: 2,
@@ -358,6 +377,23 @@ func TestScenarios(t *testing.T) {
 			// chunks, not against the stalled one alone, and fails.
 			name: "one stalled prompt chunk", tokens: 64, span: 120 * s, minEff: 0.97, final: 2,
 			m: machine{cores: 2, gap: 300 * time.Millisecond, custom: func(n int, at time.Duration) time.Duration {
+				ms := map[int]time.Duration{1: 650, 2: 360}[n]
+				if n == 2 && at >= 30*s && at < 30*s+660*time.Millisecond {
+					ms = 800
+				}
+				return ms * time.Millisecond
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.StepsDown != 0 || st.Stalls != 1 {
+					t.Errorf("stats %+v: want one stall and no step down", st)
+				}
+			},
+		},
+		{
+			// The same with Free, which shows the CPUs free (the burst is too short for it):
+			// the probe is judged against the recent chunks as without it.
+			name: "one stalled prompt chunk, Free", free: sensed, tokens: 64, span: 120 * s, minEff: 0.97, final: 2,
+			m: machine{cores: 2, gap: 300 * time.Millisecond, busy: quiet, custom: func(n int, at time.Duration) time.Duration {
 				ms := map[int]time.Duration{1: 650, 2: 360}[n]
 				if n == 2 && at >= 30*s && at < 30*s+660*time.Millisecond {
 					ms = 800
