@@ -73,7 +73,8 @@ oracle: ## check for lrsnash, the solver tests' oracle (installs lrslib as root)
 SKIP_WARNING := command -v lrsnash >/dev/null || echo "WARNING: NASHD_SKIP_ORACLE=1 and no lrsnash: the cross-checks against the lrsnash oracle were SKIPPED" >&2
 
 test: oracle build ## run every test (installs lrsnash, the solver's oracle, or says how)
-	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 25m ./...
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 25m $$($(GO) list ./... | grep -v '/inference/gputest$$')
+	GO=$(GO) bash scripts/gpu/test-gpu.sh $(GOFLAGS_TAGS) -count=1 -timeout 15m
 	@$(SKIP_WARNING)
 
 test-short: oracle cgo-paths ## quick tests

@@ -64,6 +64,14 @@ func TestMain(m *testing.M) {
 	if out := os.Getenv(childEnv); out != "" {
 		code = cpuLogitsChild(out)
 	} else {
+		// Say which device the tests run on: a run that dies inside the driver leaves
+		// nothing else (scripts/gpu/test-gpu.sh reruns it once when the device is Mesa's
+		// software one).
+		if devs, err := LoadBackend(); err == nil {
+			for _, d := range devs {
+				fmt.Fprintf(os.Stderr, "gputest: device %d: %s %s (%s, %s)\n", d.Index, d.Name, d.Description, d.Backend, d.Type)
+			}
+		}
 		code = m.Run()
 	}
 	os.RemoveAll(d)

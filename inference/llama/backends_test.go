@@ -120,7 +120,7 @@ func TestGPULayersWithoutDevice(t *testing.T) {
 	}
 }
 
-// TestSetVulkanEnv: LP_NUM_THREADS=1 only where the software device can be selected
+// TestSetVulkanEnv: LP_NUM_THREADS=0 only where the software device can be selected
 // (GGML_VK_VISIBLE_DEVICES set); nothing the user set is overridden.
 func TestSetVulkanEnv(t *testing.T) {
 	for _, tc := range []struct {
@@ -129,7 +129,7 @@ func TestSetVulkanEnv(t *testing.T) {
 		wantLP, wantCache string            // "*" = any non-empty value
 	}{
 		{"no visible devices", map[string]string{"GGML_VK_VISIBLE_DEVICES": ""}, "", "*"},
-		{"software device", map[string]string{"GGML_VK_VISIBLE_DEVICES": "0"}, "1", "*"},
+		{"software device", map[string]string{"GGML_VK_VISIBLE_DEVICES": "0"}, "0", "*"},
 		{"user's choice kept", map[string]string{"GGML_VK_VISIBLE_DEVICES": "0", "LP_NUM_THREADS": "4", "MESA_SHADER_CACHE_DIR": "/x"}, "4", "/x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

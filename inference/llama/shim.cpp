@@ -301,7 +301,10 @@ int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_ab
     int32_t r;
     try {
         r = llama_decode(ctx, batch);
-        if (r == 0 && sync) {
+        if (sync) {
+            // Also after a failed or aborted decode: ubatches before the failing one may still
+            // run on the device, and the caller edits the KV cache (or frees the context)
+            // next.
             llama_synchronize(ctx);
         }
     } catch (const std::exception &e) {

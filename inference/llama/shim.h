@@ -107,7 +107,8 @@ int32_t nash_chat_apply_template(const char *tmpl, const struct llama_chat_messa
 // the decode aborts itself (status 2, abort->fired set) once it has run that long; abort
 // may be NULL when limit_ns is 0. sync waits for the devices to finish the batch
 // (llama_synchronize): GPU backends compute asynchronously, and their errors (a lost device)
-// then surface here, as an exception, rather than in a later unguarded call.
+// then surface here, as an exception, rather than in a later unguarded call. It waits
+// whatever llama_decode returned: work of an aborted or failed decode may still be queued.
 int32_t nash_decode(struct llama_context *ctx, struct llama_batch batch, nash_abort *abort,
                     int64_t limit_ns, bool sync, char **err);
 

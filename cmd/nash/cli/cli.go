@@ -54,7 +54,7 @@ var Commands = []*Command{
 	{Name: "model info", Summary: "validate a GGUF model file and print its metadata", Usage: "FILE [--json]", Run: runModelInfo},
 	{Name: "models", Summary: "list the daemon's configured models and which one serves", Usage: "[--socket PATH] [--json]", Run: runModels},
 	{Name: "play", Summary: "two model agents play a game (configs/games) or Deal or No Deal, through the daemon or in this process (--model FILE); the solver judges the outcome",
-		Usage: "GAME [--model FILE [--bob-model FILE] | --socket PATH] [--mode raw|prompted|verified] [--alice-mode M --bob-mode M] [--rounds N] [--seed N] [--json] | dond [--data FILE] --line N [--alice raw|workflow] [--bob raw|workflow] [--model FILE | --socket PATH] [--rounds N] [--json]",
+		Usage: "GAME [--model FILE [--bob-model FILE] [--gpu-layers N|auto] [--main-gpu N] [--gpu-backends DIR] | --socket PATH] [--mode raw|prompted|verified] [--alice-mode M --bob-mode M] [--rounds N] [--seed N] [--json] | dond [--data FILE] --line N [--alice raw|workflow] [--bob raw|workflow] [--model FILE [--gpu-layers N|auto ...] | --socket PATH] [--rounds N] [--json]",
 		Run:   runPlay},
 	{Name: "reason", Summary: "GTAlign: the model writes a payoff matrix, the solver chooses how to answer under the pricing (--offline: choose on a matrix file)",
 		Usage: "TEXT... [--socket PATH] [--model NAME] [--system TEXT] [--rule welfare|nash_product] [--policy override|annotate|reject] [--analyze-by model|solver] [--max-tokens N] [--temperature T] [--seed N] [--stream] [--json] | --offline --matrix FILE.json [--pricing FILE.toml] [--game FILE.toml] [--rule R] [--json]",

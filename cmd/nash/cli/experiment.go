@@ -30,7 +30,8 @@ const experimentUsage = `games [--games LIST] [--modes raw,prompted,verified] [-
   | dond --best-only [--data FILE] [--json]
   | gtalign --prompts FILE.jsonl [--pricing A.toml,B.toml] [--rule welfare|nash_product] [--judge NAME [--models FILE]] --out DIR [--model FILE | --socket PATH]
   | report DIR [--write]
-  common: [--seed N] [--temperature T] [--parallel N] [--resume] [--threads N] [--ctx N]`
+  common: [--seed N] [--temperature T] [--parallel N] [--resume]
+  with --model FILE: [--threads N] [--ctx N] [--gpu-layers N|auto] [--main-gpu N] [--gpu-backends DIR]`
 
 // runExperiment dispatches `nash experiment KIND`.
 func runExperiment(ctx context.Context, env *Env, args []string) error {
@@ -61,6 +62,7 @@ type runFlags struct {
 	runs, parallel, threads *int
 	nctx                    *int
 	resume                  *bool
+	gpu                     *gpuFlags
 
 	// daemon is the daemon's serving model when the run goes through it (startDaemon).
 	daemon *servedModel
@@ -83,6 +85,7 @@ func addRunFlags(fs *flag.FlagSet, runs int) *runFlags {
 		resume:   fs.Bool("resume", false, "continue the experiment whose records --out holds (runs already recorded are skipped)"),
 		threads:  fs.Int("threads", 0, "generation threads (0: the engine's default)"),
 		nctx:     fs.Int("ctx", 0, "context size per sequence (0: min(trained, 4096))"),
+		gpu:      addGPUFlags(fs),
 	}
 }
 
@@ -97,14 +100,21 @@ func (f *runFlags) check() error {
 	if *f.model == "" && (*f.threads != 0 || *f.nctx != 0) {
 		return fmt.Errorf("%w: --threads and --ctx apply to --model FILE; the daemon's models.toml sets its own", ErrUsage)
 	}
+	if g := f.gpu.given(); *f.model == "" && len(g) > 0 {
+		return fmt.Errorf("%w: %s: only with --model FILE (the daemon's models.toml places its own model)", ErrUsage, strings.Join(g, ", "))
+	}
+	if err := f.gpu.check(); err != nil {
+		return err
+	}
 	if *f.parallel < 1 {
 		return fmt.Errorf("%w: --parallel %d (want at least 1)", ErrUsage, *f.parallel)
 	}
 	return nil
 }
 
-// start loads the model with one slot per parallel run, hashes its file and returns the
-// options of the run, the generator and the interruptible context.
+// start loads the model with one slot per parallel run (its layers placed as --gpu-layers
+// asks), hashes its file and returns the options of the run, the generator and the
+// interruptible context.
 func (f *runFlags) start(ctx context.Context, env *Env) (context.Context, func(), inference.Generator, experiment.Options, error) {
 	if *f.model == "" {
 		return f.startDaemon(ctx, env)
@@ -116,10 +126,15 @@ func (f *runFlags) start(ctx context.Context, env *Env) (context.Context, func()
 	if err != nil {
 		return nil, nil, nil, experiment.Options{}, err
 	}
-	gen, err := modelload.Load(config.Spec{Path: *f.model, ContextSize: *f.nctx, Threads: *f.threads, Slots: *f.parallel}, nil)
+	spec, err := f.gpu.place(config.Spec{Path: *f.model, ContextSize: *f.nctx, Threads: *f.threads, Slots: *f.parallel}, gpuLogger(env.Stderr))
 	if err != nil {
 		return nil, nil, nil, experiment.Options{}, err
 	}
+	gen, err := modelload.Load(spec, nil)
+	if err != nil {
+		return nil, nil, nil, experiment.Options{}, err
+	}
+	printGPU(env.Stderr, "nash experiment:", gen.Info())
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	o := experiment.Options{Dir: *f.out, Resume: *f.resume, Parallel: *f.parallel, ModelSHA256: sum, Progress: env.Stderr, Terminal: isTerminal(env.Stderr)}
 	return ctx, func() { stop(); gen.Close() }, gen, o, nil
@@ -162,9 +177,10 @@ func (f *runFlags) startDaemon(ctx context.Context, env *Env) (context.Context, 
 // through the daemon (gen); in-process, the model file the run loaded is reused (gen);
 // any other model of models.toml (modelsFile; default: the daemon's config directory's, or
 // CONFIGDIR's in-process) is loaded here with one slot per parallel run, a local GGUF file or
-// a remote server alike. It returns the judge's reference for the records, its generator
-// and what closes it.
-func (f *runFlags) openJudge(name, modelsFile string, gen inference.Generator, modelSHA256 string) (experiment.JudgeRef, inference.Generator, func(), error) {
+// a remote server alike; a local file's layers are placed on this process's GPU backends
+// (--gpu-backends, or the default directory) as its gpu_layers and main_gpu ask, warnings on
+// stderr. It returns the judge's reference for the records, its generator and what closes it.
+func (f *runFlags) openJudge(name, modelsFile string, gen inference.Generator, modelSHA256 string, stderr io.Writer) (experiment.JudgeRef, inference.Generator, func(), error) {
 	none := func() {}
 	if d := f.daemon; d != nil && name == d.name && modelsFile == "" {
 		return experiment.JudgeRef{Name: name, ModelSHA256: d.sha256, Model: d.desc + ", through the daemon"}, gen, none, nil
@@ -203,7 +219,11 @@ func (f *runFlags) openJudge(name, modelsFile string, gen inference.Generator, m
 	if *f.threads != 0 {
 		spec.Threads = *f.threads
 	}
-	j, err := modelload.Load(*spec, nil)
+	placed, err := f.gpu.placeSpec(*spec, gpuLogger(stderr))
+	if err != nil {
+		return experiment.JudgeRef{}, nil, none, fmt.Errorf("judge %s: %w", name, err)
+	}
+	j, err := modelload.Load(placed, nil)
 	if err != nil {
 		return experiment.JudgeRef{}, nil, none, fmt.Errorf("judge %s: %w", name, err)
 	}
@@ -448,7 +468,7 @@ func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
 	}
 	defer done()
 	if *judge != "" {
-		ref, jgen, closeJudge, err := rf.openJudge(*judge, *modelsFile, gen, o.ModelSHA256)
+		ref, jgen, closeJudge, err := rf.openJudge(*judge, *modelsFile, gen, o.ModelSHA256, env.Stderr)
 		if err != nil {
 			return err
 		}
@@ -457,6 +477,9 @@ func runExperimentGtalign(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "nash experiment: judge %s: %s\n", ref.Name, ref.Model)
+		if jgen != gen {
+			printGPU(env.Stderr, "nash experiment: judge "+ref.Name+":", jgen.Info())
+		}
 	}
 	out, err := experiment.RunGtalign(ctx, gen, c, o)
 	return rf.finish(env, out, err)

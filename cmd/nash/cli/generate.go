@@ -31,10 +31,7 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 	minP := fs.Float64("min-p", 0.05, "min-p (0: off)")
 	repeat := fs.Float64("repeat-penalty", 1, "repetition penalty (1: off)")
 	nctx := fs.Int("ctx", 0, "context size (0: min(trained, 4096))")
-	var gpuLayers gpuLayersFlag
-	fs.Var(&gpuLayers, "gpu-layers", "layers to offload to a GPU: a count (99: all), \"auto\" (as many as fit the device's free memory) or 0 (CPU only)")
-	mainGPU := fs.Int("main-gpu", 0, "the GPU device that holds the offloaded layers (an index `nash version` lists)")
-	backends := gpuBackendsFlag(fs)
+	gpu := addGPUFlags(fs)
 	var stops stringList
 	fs.Var(&stops, "stop", "stop string (repeatable)")
 	verbose := fs.Bool("v", false, "show llama.cpp's log")
@@ -47,6 +44,9 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 	}
 	if *model == "" || *prompt == "" {
 		return fmt.Errorf("%w: -m and -p are required", ErrUsage)
+	}
+	if err := gpu.check(); err != nil {
+		return err
 	}
 	var grammar string
 	if *grammarFile != "" {
@@ -61,22 +61,17 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 		level = slog.LevelDebug - 4
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	if *mainGPU < 0 {
-		return fmt.Errorf("%w: --main-gpu %d is negative", ErrUsage, *mainGPU)
-	}
-	layers, err := placeLocal(config.Spec{Path: *model, ContextSize: *nctx, Slots: 1, GPULayers: gpuLayers.v, MainGPU: *mainGPU}, *backends, logger)
+	spec, err := gpu.place(config.Spec{Path: *model, ContextSize: *nctx, Slots: 1}, logger)
 	if err != nil {
 		return err
 	}
 	e, err := engine.Open(*model, engine.Options{ContextSize: *nctx, Threads: *threads, BatchThreads: *batchThreads,
-		GPULayers: layers, MainGPU: *mainGPU, Logger: logger})
+		GPULayers: int(spec.GPULayers), MainGPU: spec.MainGPU, Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	if info := e.Info(); info.GPULayers > 0 {
-		fmt.Fprintf(env.Stderr, "gpu: %d layers on %v\n", info.GPULayers, info.GPUDevices)
-	}
+	printGPU(env.Stderr, "", e.Info())
 	text := *prompt
 	addSpecial := true
 	if *chat {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nashd/nashd/daemon/api"
 	"github.com/nashd/nashd/daemon/client"
+	"github.com/nashd/nashd/daemon/config"
 	"github.com/nashd/nashd/daemon/paths"
 	"github.com/nashd/nashd/inference"
 	"github.com/nashd/nashd/inference/engine"
@@ -48,6 +49,7 @@ func runPlay(ctx context.Context, env *Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as one JSON object (the transcript inside) instead of the transcript as it happens")
 	threads := fs.Int("threads", 0, "generation threads (0: auto, adapted to the load)")
 	nctx := fs.Int("ctx", 0, "context size per sequence (0: min(trained, 4096))")
+	gpu := addGPUFlags(fs)
 	sock := socketFlag(fs)
 	daemonModel := fs.String("daemon-model", "", "through the daemon: a model `NAME` from models.toml for both agents (default: the serving model)")
 	pos, err := Parse(fs, args)
@@ -68,6 +70,7 @@ func runPlay(ctx context.Context, env *Env, args []string) error {
 				local = append(local, "--"+f.Name)
 			}
 		})
+		local = append(local, gpu.given()...)
 		if len(local) > 0 {
 			return fmt.Errorf("%w: %s: only with --model FILE (the daemon plays with its own model and configs/games)", ErrUsage, strings.Join(local, ", "))
 		}
@@ -92,6 +95,9 @@ func runPlay(ctx context.Context, env *Env, args []string) error {
 	}
 	if *daemonModel != "" || *sock != "" {
 		return fmt.Errorf("%w: --socket and --daemon-model go to the daemon, not with --model FILE", ErrUsage)
+	}
+	if err := gpu.check(); err != nil {
+		return err
 	}
 	dir := *gamesDir
 	if dir == "" {
@@ -149,17 +155,32 @@ func runPlay(ctx context.Context, env *Env, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	open := func(path string) (inference.Generator, error) {
-		return engine.Open(path, engine.Options{ContextSize: *nctx, Threads: *threads, Logger: logger})
+	gpuLog := gpuLogger(env.Stderr)
+	// Each model is placed when the one before it holds its device memory.
+	open := func(who, path string) (inference.Generator, error) {
+		spec, err := gpu.place(config.Spec{Path: path, ContextSize: *nctx, Threads: *threads, Slots: 1}, gpuLog)
+		if err != nil {
+			return nil, err
+		}
+		e, err := engine.Open(path, engine.Options{ContextSize: *nctx, Threads: *threads, GPULayers: int(spec.GPULayers), MainGPU: spec.MainGPU, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		printGPU(env.Stderr, who, e.Info())
+		return e, nil
 	}
-	genA, err := open(*model)
+	who := ""
+	if *bobModel != "" {
+		who = "alice:"
+	}
+	genA, err := open(who, *model)
 	if err != nil {
 		return err
 	}
 	defer genA.Close()
 	genB := genA
 	if *bobModel != "" {
-		if genB, err = open(*bobModel); err != nil {
+		if genB, err = open("bob:", *bobModel); err != nil {
 			return err
 		}
 		defer genB.Close()

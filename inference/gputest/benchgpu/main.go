@@ -14,7 +14,7 @@
 // "gpu_prompt_ratio=X min=A max=B", "gpu_generation_ratio=...", "cpu_backend_prompt_ratio=..."
 // and "cpu_backend_generation_ratio=..." (÷ cpu). On Mesa's software Vulkan device the GPU
 // numbers only show that the path works; on a real GPU they are the point. The software device
-// runs one thread (LP_NUM_THREADS=1, see llama.SetVulkanEnv) and takes seconds per token on the
+// runs on one thread (LP_NUM_THREADS=0, see llama.SetVulkanEnv) and takes seconds per token on the
 // bench model, so there the flags left at their defaults shrink to -reps 3 -prompt 32 -gen 8;
 // -cpu-only measures only the first two configurations.
 package main
