@@ -18,7 +18,7 @@
 # (benchcontention -record/-replay): every policy meets the same moments of the machine, so
 # these ratios ("replay auto ÷ best fixed") do not depend on what other programs did between
 # the benchmark's turns.
-# Environment: REPS (5), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto),
+# Environment: REPS (6: every order of 1, 2, auto once), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto),
 # MIN_TIME (1500ms: the least time of one measurement; fast models repeat their request),
 # MODELS (default "tiny,BENCH_MODEL"), RUN_LIMIT (20s: a collapsed request is cut off), TRACE
 # (30s per model; 0 skips the traces).
@@ -32,7 +32,7 @@ make -s cgo-paths
 mkdir -p bin
 go build -o bin/benchcontention ./inference/engine/benchcontention
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-args=(-models "${MODELS:-tiny,$model}" -reps "${REPS:-5}" -prompt "${PROMPT:-64}" -gen "${GEN:-32}"
+args=(-models "${MODELS:-tiny,$model}" -reps "${REPS:-6}" -prompt "${PROMPT:-64}" -gen "${GEN:-32}"
 	-max-load "${MAX_LOAD:-4m}" -run-limit "${RUN_LIMIT:-20s}" -min-time "${MIN_TIME:-1500ms}")
 [[ -n "${THREADS:-}" ]] && args+=(-threads "$THREADS")
 pid=

@@ -667,9 +667,12 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 		for i := range cfgs {
 			rs[i] = result{model: name, phase: phase, cfg: cfgs[i]}
 		}
+		orders := turnOrders(len(cfgs))
 		for rep := range f.reps {
-			for k := range cfgs {
-				i := (k + rep) % len(cfgs)
+			for _, i := range orders[rep%len(orders)] {
+				// A configuration that collapsed can leave the machine busy for a moment (a
+				// cut-off step still finishing): let it settle, so the next one is not charged.
+				time.Sleep(settle)
 				s, err := measure(ctx, engines[i], prompt, f.gen, f.runLimit, f.minTime)
 				if err != nil {
 					return out, err
@@ -701,6 +704,44 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 		}
 	}
 	return out, nil
+}
+
+// settle is the pause before each measurement.
+const settle = 200 * time.Millisecond
+
+// turnOrders returns the orders in which the configurations take their turns, one per
+// repetition, cycled: every permutation for up to 4 configurations, so that over n!
+// repetitions each one follows every other equally often (a rotation has auto follow the
+// same configuration every time, and a collapsed configuration just before slows the next
+// one down); a rotation for more.
+func turnOrders(n int) [][]int {
+	if n > 4 {
+		out := make([][]int, n)
+		for r := range n {
+			for k := range n {
+				out[r] = append(out[r], (k+r)%n)
+			}
+		}
+		return out
+	}
+	var out [][]int
+	var perm func(prefix []int, rest []int)
+	perm = func(prefix, rest []int) {
+		if len(rest) == 0 {
+			out = append(out, slices.Clone(prefix))
+			return
+		}
+		for i, v := range rest {
+			others := append(slices.Clone(rest[:i]), rest[i+1:]...)
+			perm(append(prefix, v), others)
+		}
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	perm(nil, all)
+	return out
 }
 
 // recovery reports how long each adaptive engine takes to return to its most threads (both

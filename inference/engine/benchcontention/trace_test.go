@@ -112,3 +112,37 @@ func TestReadTracesErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnOrders: up to 4 configurations take their turns in every order, each following
+// every other equally often; more rotate.
+func TestTurnOrders(t *testing.T) {
+	for n := 1; n <= 5; n++ {
+		orders := turnOrders(n)
+		want := map[int]int{1: 1, 2: 2, 3: 6, 4: 24, 5: 5}[n]
+		if len(orders) != want {
+			t.Fatalf("n=%d: %d orders, want %d", n, len(orders), want)
+		}
+		follows := map[[2]int]int{}
+		for _, o := range orders {
+			seen := map[int]bool{}
+			for k, i := range o {
+				if seen[i] || i < 0 || i >= n {
+					t.Fatalf("n=%d: order %v is not a permutation", n, o)
+				}
+				seen[i] = true
+				if k > 0 {
+					follows[[2]int{o[k-1], i}]++
+				}
+			}
+		}
+		if n <= 4 {
+			for a := range n {
+				for b := range n {
+					if a != b && follows[[2]int{a, b}] != follows[[2]int{0, 1}] {
+						t.Errorf("n=%d: %d follows %d %d times, 1 follows 0 %d times", n, b, a, follows[[2]int{a, b}], follows[[2]int{0, 1}])
+					}
+				}
+			}
+		}
+	}
+}

@@ -192,6 +192,19 @@ func allFree(cores int) freeFunc {
 // completed over the steps the best fixed thread count would have completed at each moment.
 func TestScenarios(t *testing.T) {
 	s := time.Second
+	// Prompt chunks on an idle machine (Free sees it idle), one of which stalls.
+	stalledChunk := machine{cores: 2, gap: 300 * time.Millisecond, busy: quiet, custom: func(n int, at time.Duration) time.Duration {
+		ms := map[int]time.Duration{1: 650, 2: 360}[n]
+		if n == 2 && at >= 30*s && at < 30*s+660*time.Millisecond {
+			ms = 800
+		}
+		return ms * time.Millisecond
+	}}
+	oneStall := func(t *testing.T, tr trace) {
+		if st := tr.stats; st.StepsDown != 0 || st.Stalls != 1 {
+			t.Errorf("stats %+v: want one stall and no step down", st)
+		}
+	}
 	for _, tt := range []struct {
 		name     string
 		cores    int
@@ -376,35 +389,13 @@ func TestScenarios(t *testing.T) {
 			// idle machine: the probe downwards it starts is judged against the recent
 			// chunks, not against the stalled one alone, and fails.
 			name: "one stalled prompt chunk", tokens: 64, span: 120 * s, minEff: 0.97, final: 2,
-			m: machine{cores: 2, gap: 300 * time.Millisecond, custom: func(n int, at time.Duration) time.Duration {
-				ms := map[int]time.Duration{1: 650, 2: 360}[n]
-				if n == 2 && at >= 30*s && at < 30*s+660*time.Millisecond {
-					ms = 800
-				}
-				return ms * time.Millisecond
-			}},
-			check: func(t *testing.T, tr trace) {
-				if st := tr.stats; st.StepsDown != 0 || st.Stalls != 1 {
-					t.Errorf("stats %+v: want one stall and no step down", st)
-				}
-			},
+			m: stalledChunk, check: oneStall,
 		},
 		{
 			// The same with Free, which shows the CPUs free (the burst is too short for it):
 			// the probe is judged against the recent chunks as without it.
 			name: "one stalled prompt chunk, Free", free: sensed, tokens: 64, span: 120 * s, minEff: 0.97, final: 2,
-			m: machine{cores: 2, gap: 300 * time.Millisecond, busy: quiet, custom: func(n int, at time.Duration) time.Duration {
-				ms := map[int]time.Duration{1: 650, 2: 360}[n]
-				if n == 2 && at >= 30*s && at < 30*s+660*time.Millisecond {
-					ms = 800
-				}
-				return ms * time.Millisecond
-			}},
-			check: func(t *testing.T, tr trace) {
-				if st := tr.stats; st.StepsDown != 0 || st.Stalls != 1 {
-					t.Errorf("stats %+v: want one stall and no step down", st)
-				}
-			},
+			m: stalledChunk, check: oneStall,
 		},
 		{
 			// With Free, the count returns within a second or two of the load's end (without
