@@ -5,8 +5,8 @@
 #
 # Why alone, and why one rerun: on lavapipe (Mesa 22.3, Debian 12) the multi-slot conformance
 # run sometimes dies inside the driver, in its command-execution thread, of a heap corruption
-# (SIGSEGV, or glibc's "corrupted size vs. prev_size" / "double free or corruption"): 3 runs in
-# 20 of the conformance suite beside two busy loops, none in 18 runs on a quiet machine. The
+# (SIGSEGV, or glibc's "corrupted size vs. prev_size" / "double free or corruption"): 4 runs in
+# 19 of the conformance suite beside two busy loops, none in 18 runs on a quiet machine. The
 # cores show nashd's threads idle, waiting for the device's fence, and the driver dropping a
 # storage-buffer reference that was already released (issue 14). So a run that dies of a
 # signal inside the driver is run once more, saying so loudly; a second crash, and any test
