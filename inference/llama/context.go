@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -40,8 +39,8 @@ type ContextParams struct {
 // is open. After Close, Decode returns [ErrClosed], the memory operations and thread settings
 // do nothing and the other methods return zero values.
 //
-// A context owns its ggml thread pool (see [Context.SetThreads]), which runs generation and
-// prompt graphs with their own thread counts, and frees it with Close.
+// A context owns its ggml thread pools (see [Context.SetThreads]), which run generation and
+// prompt graphs with their own thread counts, and frees them with Close.
 type Context struct {
 	p     *C.struct_llama_context
 	model *Model
@@ -101,20 +100,12 @@ func NewContext(m *Model, p ContextParams) (*Context, error) {
 		return nil, cError("new context", cerr, nil, mark)
 	}
 	ctx := &Context{p: c, model: m, mem: C.llama_get_memory(c), abort: abort, nVoc: m.NVocab(), pools: pools{poll: p.Poll}}
-	for _, n := range p.Pools {
-		if slices.ContainsFunc(ctx.pools.all, func(tp *threadPool) bool { return tp.n == n }) {
-			continue
-		}
-		tp, err := newThreadPool(n, p.Poll)
-		if err != nil {
-			ctx.Close()
-			return nil, fmt.Errorf("new context: %w", err)
-		}
-		ctx.pools.all = append(ctx.pools.all, tp)
+	sizes := p.Pools
+	if len(sizes) == 0 {
+		sizes = []int{max(p.Threads, p.ThreadsBatch)} // one pool for both kinds
 	}
-	if len(p.Pools) == 0 {
-		// One pool for both kinds; SetThreads would otherwise create one per count.
-		if _, err := ctx.pools.fit(max(p.Threads, p.ThreadsBatch)); err != nil {
+	for _, n := range sizes {
+		if err := ctx.pools.add(n); err != nil {
 			ctx.Close()
 			return nil, fmt.Errorf("new context: %w", err)
 		}

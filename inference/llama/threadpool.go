@@ -70,6 +70,21 @@ type pools struct {
 	batchN     int // threads of multi-token graphs
 }
 
+// add creates a pool of n threads unless there is one of that size.
+func (ps *pools) add(n int) error {
+	for _, p := range ps.all {
+		if p.n == n {
+			return nil
+		}
+	}
+	p, err := newThreadPool(n, ps.poll)
+	if err != nil {
+		return err
+	}
+	ps.all = append(ps.all, p)
+	return nil
+}
+
 // fit returns the smallest pool with at least n threads, creating one of n threads if none
 // has enough.
 func (ps *pools) fit(n int) (*threadPool, error) {
@@ -82,12 +97,10 @@ func (ps *pools) fit(n int) (*threadPool, error) {
 	if best != nil {
 		return best, nil
 	}
-	p, err := newThreadPool(n, ps.poll)
-	if err != nil {
+	if err := ps.add(n); err != nil {
 		return nil, err
 	}
-	ps.all = append(ps.all, p)
-	return p, nil
+	return ps.all[len(ps.all)-1], nil
 }
 
 // freeAll frees every pool; call it only after the context is freed.

@@ -407,48 +407,48 @@ func prompts(e *engine.Engine, n, nTok int) ([]string, error) {
 func measure(ctx context.Context, e *engine.Engine, next func() string, gen int, limit, minTime time.Duration) (sample, error) {
 	var promptN, genN int
 	var promptMS, genMS float64
-	cpu0, start := cpuTime(), time.Now()
-	for promptN == 0 || time.Since(start) < minTime {
+	// run sends one request of up to maxTokens and adds its prompt to the figures; it
+	// reports whether the request was cut off during its prompt (a collapse).
+	run := func(maxTokens int) (inference.Timings, bool, error) {
 		rctx, cancel := context.WithTimeout(ctx, limit)
-		res, err := e.Generate(rctx, inference.Request{Prompt: next(), MaxTokens: gen, Sampling: inference.Sampling{Temperature: 0}}, nil)
+		res, err := e.Generate(rctx, inference.Request{Prompt: next(), MaxTokens: maxTokens, Sampling: inference.Sampling{Temperature: 0}}, nil)
 		cancel()
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return sample{}, err
+			return res.Timings, false, err
+		}
+		if ctx.Err() != nil {
+			return res.Timings, false, ctx.Err()
 		}
 		t := res.Timings
 		promptN += t.PromptN
 		if t.PredictedN == 0 {
 			// Cut off during the prompt: all we know is that it took longer than the limit.
 			promptMS += limit.Seconds() * 1000
-		} else {
-			promptMS += t.PromptMS
+			return t, true, nil
+		}
+		promptMS += t.PromptMS
+		return t, false, nil
+	}
+	cpu0, start := cpuTime(), time.Now()
+	for promptN == 0 || time.Since(start) < minTime {
+		t, _, err := run(gen)
+		if err != nil {
+			return sample{}, err
 		}
 		genN += t.PredictedN
 		genMS += t.PredictedMS
-		if ctx.Err() != nil {
-			return sample{}, ctx.Err()
-		}
 	}
 	// A slow model's prompt is one decode step per request, so minTime of requests holds a
-	// step or two: top the prompt figure up with prompt-only requests (one token generated,
-	// not counted) until the prompts too have taken minTime.
+	// step or two: top the prompt figure up with prompt-only requests (the one token each
+	// generates is not counted) until the prompts too have taken minTime.
 	for promptMS < minTime.Seconds()*1000 && time.Since(start) < 4*minTime {
-		rctx, cancel := context.WithTimeout(ctx, limit)
-		res, err := e.Generate(rctx, inference.Request{Prompt: next(), MaxTokens: 1, Sampling: inference.Sampling{Temperature: 0}}, nil)
-		cancel()
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		_, cut, err := run(1)
+		if err != nil {
 			return sample{}, err
 		}
-		if ctx.Err() != nil {
-			return sample{}, ctx.Err()
+		if cut {
+			break // a collapse: measured enough
 		}
-		if res.Timings.PredictedN == 0 {
-			promptN += res.Timings.PromptN
-			promptMS += limit.Seconds() * 1000
-			break // cut off during the prompt: a collapse, measured enough
-		}
-		promptN += res.Timings.PromptN
-		promptMS += res.Timings.PromptMS
 	}
 	s := sample{prompt: float64(promptN) / promptMS * 1000, cpu: (cpuTime() - cpu0).Seconds() / time.Since(start).Seconds(),
 		promptN: promptN, genN: genN, promptMS: promptMS, genMS: genMS}
