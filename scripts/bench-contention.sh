@@ -18,7 +18,8 @@
 # (benchcontention -record/-replay): every policy meets the same moments of the machine, so
 # these ratios ("replay auto ÷ best fixed") do not depend on what other programs did between
 # the benchmark's turns.
-# Environment: REPS (6: every order of 1, 2, auto once), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto),
+# Environment: REPS (6: every order of 1, 2, auto once), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto;
+# "G/B" is a fixed configuration of G generation and B prompt threads, as threads and batch_threads),
 # MIN_TIME (1500ms: the least time of one measurement; fast models repeat their request),
 # MODELS (default "tiny,BENCH_MODEL"), RUN_LIMIT (20s: a collapsed request is cut off), TRACE
 # (30s per model; 0 skips the traces).

@@ -65,6 +65,7 @@ const warmUp = 1500 * time.Millisecond
 type config struct {
 	name    string // "1", "2", "auto"
 	threads int    // engine.Options.Threads
+	batch   int    // engine.Options.BatchThreads ("G/B": G for generation, B for prompts)
 	poll    int
 }
 
@@ -87,7 +88,7 @@ func main() {
 	}
 	defThreads = append(defThreads, "auto")
 	flag.StringVar(&f.models, "models", "tiny,models/testdata/gen/bench.gguf", "comma-separated models: GGUF paths, \"tiny\" (generated), or \"shape:EMBDxBLOCKSxFFN\" (a generated F32 model of that shape)")
-	flag.StringVar(&f.threads, "threads", strings.Join(defThreads, ","), "comma-separated thread configurations: counts and \"auto\"")
+	flag.StringVar(&f.threads, "threads", strings.Join(defThreads, ","), "comma-separated thread configurations: counts, \"G/B\" (G threads for generation, B for prompts) and \"auto\"")
 	flag.StringVar(&f.polls, "polls", "0", "comma-separated polling levels (each configuration runs at each)")
 	flag.StringVar(&f.phases, "phases", "quiet,load", "comma-separated phases: quiet, load")
 	flag.IntVar(&f.reps, "reps", 3, "repetitions per configuration and phase (the table shows medians)")
@@ -330,10 +331,16 @@ func parseConfigs(threads, polls string) ([]config, error) {
 		for _, ts := range strings.Split(threads, ",") {
 			ts = strings.TrimSpace(ts)
 			c := config{name: ts, poll: poll}
-			if ts == "auto" {
+			gen, batch, split := strings.Cut(ts, "/")
+			if gen == "auto" && !split {
 				c.threads = engine.AutoThreads
-			} else if c.threads, err = strconv.Atoi(ts); err != nil || c.threads < 1 {
+			} else if c.threads, err = strconv.Atoi(gen); err != nil || c.threads < 1 {
 				return nil, fmt.Errorf("bad thread count %q", ts)
+			}
+			if split {
+				if c.batch, err = strconv.Atoi(batch); err != nil || c.batch < 1 {
+					return nil, fmt.Errorf("bad batch thread count %q", ts)
+				}
 			}
 			if strings.Contains(polls, ",") {
 				c.name += fmt.Sprintf("/poll%d", poll)
@@ -622,7 +629,7 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 		}
 	}()
 	for i, c := range cfgs {
-		e, err := engine.Open(path, engine.Options{ContextSize: f.ctx, Threads: c.threads, Poll: c.poll, Logger: quiet})
+		e, err := engine.Open(path, engine.Options{ContextSize: f.ctx, Threads: c.threads, BatchThreads: c.batch, Poll: c.poll, Logger: quiet})
 		if err != nil {
 			return nil, err
 		}

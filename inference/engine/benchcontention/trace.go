@@ -199,6 +199,9 @@ type replayResult struct {
 	promptTok, genTok   int
 	promptTime, genTime time.Duration
 	stopped, requests   int
+	// promptAt[n-1] and genAt[n-1]: the steps of each kind run with n threads (stopped
+	// ones too).
+	promptAt, genAt []uint64
 }
 
 func (r replayResult) promptRate() float64 { return rate(r.promptTok, r.promptTime) }
@@ -215,8 +218,7 @@ func rate(n int, d time.Duration) float64 {
 // the trace with one controller for each kind of step, as the engine has, from min to max
 // threads (min = max: a fixed count), on a simulated clock; useFree gives the controllers the
 // recorded CPU sensor's readings.
-func replay(t *trace, lo, hi int, useFree bool) replayResult {
-	var res replayResult
+func replay(t *trace, lo, hi int, useFree bool) (res replayResult) {
 	v := time.Duration(0)
 	now := func() time.Time { return time.Unix(0, 0).Add(v) }
 	cfg := threadctl.Config{Min: lo, Max: hi, Now: now}
@@ -262,6 +264,7 @@ func replay(t *trace, lo, hi int, useFree bool) replayResult {
 			return true
 		}
 	}
+	defer func() { res.promptAt, res.genAt = batch.Stats().StepsAt[1:], gen.Stats().StepsAt[1:] }()
 	for {
 		if !run(true, t.prompt) {
 			return res
@@ -315,6 +318,10 @@ func replayReport(path string) error {
 			continue
 		}
 		for _, a := range autos {
+			fmt.Printf("  %s: steps at %s threads: prompt %s, generation %s\n", a.name, countsList(len(a.r.promptAt)),
+				joinCounts(a.r.promptAt), joinCounts(a.r.genAt))
+		}
+		for _, a := range autos {
 			rp, rg := a.r.promptRate()/bestP, a.r.genRate()/bestG
 			fmt.Printf("  %s ÷ best fixed: prompt %.3f, generation %.3f\n", a.name, rp, rg)
 			if w, ok := worst[a.name]; !ok || min(rp, rg) < w {
@@ -329,4 +336,22 @@ func replayReport(path string) error {
 		}
 	}
 	return nil
+}
+
+// countsList is "1, 2, …, n".
+func countsList(n int) string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, strconv.Itoa(i))
+	}
+	return strings.Join(out, ", ")
+}
+
+// joinCounts is "a/b/…" of v.
+func joinCounts(v []uint64) string {
+	var out []string
+	for _, x := range v {
+		out = append(out, strconv.FormatUint(x, 10))
+	}
+	return strings.Join(out, "/")
 }

@@ -38,6 +38,13 @@
 //     load now when steps come rarely), kept at once after a
 //     step faster by [ProbeLimit] than the recent time or the stalled step, and dropped at
 //     once after a step slower by ProbeLimit.
+//   - Paired probes: a probe of steps expected to be short alternates its steps with steps at
+//     the current count, and judges each against the step at the current count just before
+//     it rather than against the median of older steps. Both met nearly the same moment of
+//     the machine, so a slowdown of every count (another program's burst, a slower spell of a
+//     shared host) is not taken for a gain of the probed count when it ends during the
+//     probe. A step at the current count stopped between probe steps keeps a probe
+//     downwards at once and drops one upwards (the load changed under it).
 //   - Recovery: after a hold at a lowered count, a probe upwards tries one thread more, kept
 //     on the same condition against the lower count's recent time, and dropped after its
 //     first step slower than [ProbeLimit] × the lower count's time (stopped there when
@@ -163,7 +170,8 @@ type Step struct {
 
 // Stats is a snapshot of a Controller.
 type Stats struct {
-	// Threads is the count in use now (during a probe, the probed count).
+	// Threads is the count in use now (during a probe, the count of its next step: the
+	// probed one, or the current one between paired probe steps).
 	Threads int
 	// Min and Max are the bounds; Adaptive is Min < Max.
 	Min, Max int
@@ -247,6 +255,13 @@ type Controller struct {
 	epoch   uint64 // probes started
 	explore bool   // start-up exploration downwards still going on
 	early   bool   // the probe under way started early, on Free's word
+	// pairNext: the next step of the probe under way runs at cur, as the reference of the
+	// probe step after it (see [Controller.observeProbe]).
+	pairNext bool
+	// ref is the time per token of the last step at cur, refKey its size key (0: none since
+	// cur changed).
+	ref    float64
+	refKey int
 	// distrust: a probe that Free made early failed; no more early probes until one is kept.
 	distrust bool
 	// longStall is the time per token of the last step at cur too long to stop that was a
@@ -390,6 +405,8 @@ func (c *Controller) Plan(tokens int) Step {
 	}
 	n := c.cur
 	switch {
+	case c.probe != 0 && c.pairNext:
+		// the reference step between two probe steps
 	case c.probe != 0:
 		n = c.probe
 	case rerun:
@@ -402,7 +419,7 @@ func (c *Controller) Plan(tokens int) Step {
 	// exp: the step's expected seconds; limit: when to stop it.
 	var exp, limit float64
 	stop := StopSlack.Seconds()
-	if c.probe > c.cur {
+	if n > c.cur {
 		// A probe upwards must not take much longer than the lower count does now.
 		if r, ok := c.perToken(c.cur, tokens, false); ok {
 			exp = r * float64(tokens)
@@ -419,7 +436,7 @@ func (c *Controller) Plan(tokens int) Step {
 }
 
 func (c *Controller) startProbe(n int) {
-	c.probe, c.probeN, c.probeR, c.downRef, c.early = n, 0, c.probeR[:0], 0, false
+	c.probe, c.probeN, c.probeR, c.downRef, c.early, c.pairNext = n, 0, c.probeR[:0], 0, false, false
 	c.epoch++
 }
 
@@ -474,6 +491,7 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	x := c.cell(n, tokens)
 	per := d.Seconds() / float64(tokens)
 	inProbe := c.probe != 0 && n == c.probe
+	pair := c.probe != 0 && c.pairNext && n == c.cur
 	// fresh: the first step of a probe, which measures its count afresh (the old baseline may
 	// be from another context length or another load).
 	fresh := inProbe && x.probeEpoch != c.epoch
@@ -500,9 +518,24 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 		x.base += (per - x.base) * baseDrift
 	}
 	x.push(per) // a stopped step's time is a lower bound: the step was at least that slow
+	if n == c.cur && !s.rerun {
+		c.ref, c.refKey = per, sizeKey(tokens)
+	}
 	switch {
 	case inProbe:
 		c.observeProbe(tokens, per, stopped, now)
+	case pair:
+		c.pairNext = false
+		if stopped {
+			// The current count stopped between probe steps: the load changed. A probe
+			// downwards has its answer (the count collapses now); a probe upwards is no
+			// longer measured against the load it would run under.
+			if c.probe < c.cur {
+				c.keepProbe(now, false)
+			} else {
+				c.failProbe(now, true)
+			}
+		}
 	case s.rerun:
 		c.rerun = false
 	case n == c.cur:
@@ -552,10 +585,13 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 		c.keepProbe(now, up)
 		return
 	}
-	// Compare with the current count's recent steps (the load now); at start, with the
-	// current count's fastest step.
+	// Compare with the step at the current count just before (paired: both met nearly the
+	// same load); else with the current count's recent steps; at start, with its fastest.
 	r, ok := c.perToken(c.cur, tokens, c.explore)
-	if !up && c.downRef > r && c.busyNow() {
+	paired := c.pairable(tokens) && c.ref > 0 && c.refKey == sizeKey(tokens)
+	if paired {
+		r, ok = c.ref, true
+	} else if !up && c.downRef > r && c.busyNow() {
 		// A probe that a stalled step started, while Free shows other programs on the CPUs
 		// this count needs, compares with that step: it is the current count's only time
 		// under the load now. Rare steps (prompts) keep recent times from before the load in
@@ -582,6 +618,7 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	}
 	c.probeN++
 	if c.probeN < ProbeSteps && !decided {
+		c.pairNext = c.pairable(tokens)
 		return
 	}
 	// With nothing to compare with, a probe upwards that was never stopped is kept, a probe
@@ -597,9 +634,27 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	c.keepProbe(now, up)
 }
 
+// pairable reports whether the probe under way alternates its steps of tokens tokens with
+// steps at the current count and judges each against the one before it. Time-varying load
+// (another program's burst, a slower spell of a shared host) moves both counts alike, so
+// neighbouring steps compare fairly where a median of older steps does not: measured by
+// replaying a recorded trace of the tiny model's prompts on the shared 2-core machine, probes
+// judged against the median kept one thread for 42% of the prompts though two were 18%
+// faster at every moment. Steps expected to be long are not paired: a probe downwards
+// started by a stall is judged against that stall (the load now), and a step at a count that
+// collapses costs its whole length.
+func (c *Controller) pairable(tokens int) bool {
+	if c.explore {
+		return false
+	}
+	b, ok := c.expectedPerToken(c.cur, tokens)
+	return ok && b*float64(tokens) <= MaxLimitedStep.Seconds()
+}
+
 // keepProbe makes the probed count the current one.
 func (c *Controller) keepProbe(now time.Time, up bool) {
 	c.cur, c.probe, c.seen, c.stops, c.longStall = c.probe, 0, 0, 0, 0
+	c.ref, c.refKey, c.pairNext = 0, 0, false
 	c.changed = now
 	if up {
 		c.st.StepsUp++
@@ -610,7 +665,7 @@ func (c *Controller) keepProbe(now time.Time, up bool) {
 }
 
 func (c *Controller) failProbe(now time.Time, up bool) {
-	c.probe = 0
+	c.probe, c.pairNext = 0, false
 	c.st.ProbesFailed++
 	switch {
 	case c.early:
@@ -655,6 +710,7 @@ func (c *Controller) observeSteady(stopped bool, now time.Time) {
 	c.stops &= 1<<StopWindow - 1
 	if bits.OnesCount8(c.stops) >= StopsToStepDown && c.cur > c.min {
 		c.cur--
+		c.ref, c.refKey = 0, 0
 		c.explore = false
 		c.stepDown(now)
 		return
@@ -675,6 +731,8 @@ func (c *Controller) Threads() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
+	case c.probe != 0 && c.pairNext:
+		return c.cur
 	case c.probe != 0:
 		return c.probe
 	case c.rerun && c.cur > c.min:
@@ -690,7 +748,7 @@ func (c *Controller) Stats() Stats {
 	s := c.st
 	s.StepsAt = slices.Clone(c.st.StepsAt)
 	s.Threads = c.cur
-	if c.probe != 0 {
+	if c.probe != 0 && !c.pairNext {
 		s.Threads = c.probe
 	}
 	s.Min, s.Max, s.Adaptive, s.Hold = c.min, c.max, c.min < c.max, c.hold

@@ -859,3 +859,139 @@ func TestCut(t *testing.T) {
 		t.Errorf("fixed count after a cut: stats %+v, want 3 steps, none stopped", st)
 	}
 }
+
+// TestSlowSpells: spells in which every step runs slower, whatever its thread count (a shared
+// host's other guests, a clock that drops), must not move the count: two threads stay
+// faster at every moment. Probes judged against the median of older steps took a spell's
+// end for a gain of the lower count (in a replayed trace of the tiny model's prompts, one
+// thread ran 42% of them); probes paired with neighbouring steps at the current count see
+// the spell on both sides.
+func TestSlowSpells(t *testing.T) {
+	const span = 60 * time.Second
+	ms := time.Millisecond
+	for _, tt := range []struct {
+		name     string
+		one, two time.Duration
+		tokens   int
+		gap      time.Duration
+	}{
+		// The tiny model's 64-token prompts (1.2 and 1.0 ms), 3 ms of generation between.
+		{"short prompts", 1200 * time.Microsecond, 1000 * time.Microsecond, 64, 3 * ms},
+		// Generation steps of a small model (1.2 and 1.0 ms), back to back.
+		{"short generation", 1200 * time.Microsecond, 1000 * time.Microsecond, 1, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for seed := range uint64(3) {
+				spells := noise(seed, span+time.Minute, 40*ms, 2*ms, 20*ms, 10)
+				in := func(at time.Duration) bool {
+					i := sort.Search(len(spells), func(i int) bool { return spells[i].from > at })
+					for j := i - 1; j >= 0 && j >= i-64; j-- {
+						if at < spells[j].to {
+							return true
+						}
+					}
+					return false
+				}
+				m := machine{cores: 2, busy: quiet, gap: tt.gap, custom: func(n int, at time.Duration) time.Duration {
+					d := tt.one
+					if n == 2 {
+						d = tt.two
+					}
+					if in(at) {
+						d = d * 3 / 2
+					}
+					return d
+				}}
+				best := 0.0
+				for n := 1; n <= 2; n++ {
+					c, clk := newSim(n, n)
+					best = max(best, simulate(c, clk, m, tt.tokens, span, [2]time.Duration{}).steps)
+				}
+				for _, withFree := range []bool{false, true} {
+					var free freeFunc
+					if withFree {
+						free = allFree(2) // the spells are no other program's: the CPUs are free
+					}
+					c, clk := newSimFree(1, 2, free)
+					tr := simulate(c, clk, m, tt.tokens, span, [2]time.Duration{})
+					r := tr.steps / best
+					t.Logf("seed %d, Free %v: ratio %.3f, steps at 1 and 2 threads %v, stats %+v", seed, withFree, r, tr.stats.StepsAt[1:], tr.stats)
+					if r < 0.98 {
+						t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ 0.98",
+							seed, withFree, tr.steps, best, r)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPairedProbe: the steps of a probe of short steps alternate with steps at the current
+// count, and each probe step is judged against the step just before it. A slowdown that ends
+// as the probe starts (a spell of the host) leaves the count alone; one that goes on (the
+// current count is slower now) moves it, at once when a step at the current count is stopped.
+func TestPairedProbe(t *testing.T) {
+	us := time.Microsecond
+	for _, tt := range []struct {
+		name      string
+		after     map[int]time.Duration // step time by thread count once the probe started
+		wantSeq   []int
+		wantFinal int
+	}{
+		{"spell ends", map[int]time.Duration{1: 1200 * us, 2: 1000 * us}, []int{1, 2, 1, 2, 1, 2}, 2},
+		{"two threads slower now", map[int]time.Duration{1: 1200 * us, 2: 1500 * us}, []int{1, 2, 1, 2, 1, 1}, 1},
+		// The step at two threads between probe steps is stopped at its limit: kept at once.
+		{"two threads collapse", map[int]time.Duration{1: 1200 * us, 2: 100 * time.Millisecond}, []int{1, 2, 1, 1, 1, 1}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, clk := newSim(1, 2)
+			// run plans a step and runs it for d's time at its count.
+			run := func(p Step, d map[int]time.Duration) int {
+				t.Helper()
+				if n := c.Threads(); n != p.Threads {
+					t.Fatalf("Threads() %d after Plan, want the planned %d", n, p.Threads)
+				}
+				took := d[p.Threads]
+				stopped := p.Limit > 0 && took > p.Limit
+				if stopped {
+					took = p.Limit
+				}
+				clk.t = clk.t.Add(took)
+				c.Observe(p, 1, took, stopped)
+				return p.Threads
+			}
+			// Clean steps, with the start-up probe (one thread slower: dropped).
+			clean := map[int]time.Duration{1: 1200 * us, 2: 1000 * us}
+			for range 20 {
+				run(c.Plan(1), clean)
+			}
+			if st := c.Stats(); st.Threads != 2 || st.ProbesFailed != 1 {
+				t.Fatalf("after clean steps: %+v, want 2 threads and the failed start-up probe", st)
+			}
+			// A spell: every step 1.5 times slower, until the recent steps start a probe; from
+			// its first step on, the steps take tt.after.
+			spell := map[int]time.Duration{1: 1800 * us, 2: 1500 * us}
+			var seq []int
+			for i := 0; ; i++ {
+				if i > 20 {
+					t.Fatal("no probe downwards after 20 slow steps")
+				}
+				p := c.Plan(1)
+				if p.Threads == 1 {
+					seq = append(seq, run(p, tt.after))
+					break
+				}
+				run(p, spell)
+			}
+			for len(seq) < len(tt.wantSeq) {
+				seq = append(seq, run(c.Plan(1), tt.after))
+			}
+			if !slices.Equal(seq, tt.wantSeq) {
+				t.Errorf("steps at %v threads, want %v", seq, tt.wantSeq)
+			}
+			if got := c.Threads(); got != tt.wantFinal {
+				t.Errorf("count %d after the probe, want %d", got, tt.wantFinal)
+			}
+		})
+	}
+}
