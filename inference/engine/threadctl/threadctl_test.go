@@ -307,13 +307,31 @@ func TestScenarios(t *testing.T) {
 		},
 		{
 			// A shared machine where another program's burst delays one generation step in
-			// about 100 by 70 ms (past the stop limit of 84 ms): the step is stopped and run
-			// again, and the count stays.
+			// about 100 by 70 ms (3.5 times its time, under the stop limit of 140 ms): the
+			// step runs on (stopped and run again on one thread it would cost 84 + 47 ms),
+			// and the count stays.
 			name: "bursts", tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
 			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
 				d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
 				if at/time.Millisecond%2900 < 28 {
 					d += 70 * time.Millisecond
+				}
+				return d
+			}},
+			check: func(t *testing.T, tr trace) {
+				if st := tr.stats; st.StepsDown != 0 || st.Stopped != 0 {
+					t.Errorf("stats %+v: want no stopped step and no step down", st)
+				}
+			},
+		},
+		{
+			// The same with bursts of 300 ms, past the stop limit: the step is stopped and run
+			// again, and the count stays.
+			name: "long bursts", tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
+			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
+				d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
+				if at/time.Millisecond%2900 < 28 {
+					d += 300 * time.Millisecond
 				}
 				return d
 			}},
@@ -561,9 +579,9 @@ func TestPlanLimits(t *testing.T) {
 		step time.Duration
 		want time.Duration
 	}{
-		{28 * time.Millisecond, 84 * time.Millisecond},
+		{28 * time.Millisecond, 140 * time.Millisecond},
 		{200 * time.Microsecond, 200*time.Microsecond + StopSlack},
-		{MaxLimitedStep, 3 * MaxLimitedStep},
+		{MaxLimitedStep, 5 * MaxLimitedStep},
 		{MaxLimitedStep + time.Millisecond, 0},
 	} {
 		c, clk := newSim(1, 4)
