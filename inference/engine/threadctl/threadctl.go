@@ -87,11 +87,12 @@ const (
 	StallSlack = 5 * time.Millisecond
 	// StopFactor: a step expected to be short is stopped after this many times its expected
 	// time (and StopSlack more). A preempted thread delays a generation step by a factor of
-	// 10 to 80. Hiccups stay below 5: in 90 s of the bench model's generation on 2 threads on
-	// the shared 2-core machine without load, 2.1% of the steps took 3 to 4.9 times the
-	// median and none more; stopped at 3 times and run again on one thread, each cost about
-	// 4.2 times the median instead of its 3-4.9 (that trace replayed with 3: 17 stops
-	// against 11, generation 1.4% slower).
+	// 10 to 80. Hiccups mostly stay below 5: in 90 s of the bench model's generation on 2
+	// threads on the shared 2-core machine without load, 2.1% of the steps took 3 to 4.9
+	// times the median and none more; stopped at 3 times and run again on one thread, each
+	// cost about 4.2 times the median instead of its 3-4.9 (that trace replayed with 3: 17
+	// stops against 11, generation 1.4% slower). A hiccup a little past the limit costs
+	// little more stopped than run on.
 	StopFactor = 5.0
 	// StopWindow and StopsToStepDown: the count steps down after this many stopped steps
 	// among the last StopWindow steps at it (a collapse stops every step; a burst, one).
