@@ -267,6 +267,15 @@ type Controller struct {
 	// cur changed).
 	ref    float64
 	refKey int
+	// lastObs is when the last step was observed; gap the time from then to the last Plan
+	// (other work between steps of this kind). gapped: the step planned last came after a
+	// gap at least as long as itself; prevGapped: so did the one before; warm: the planned
+	// step is the first after other work of a kind that comes back to back (see Plan).
+	lastObs                  time.Time
+	gap                      time.Duration
+	gapped, prevGapped, warm bool
+	// planned is the count of the step planned last, until it is observed (0: none).
+	planned int
 	// distrust: a probe that Free made early failed; no more early probes until one is kept.
 	distrust bool
 	// longStall is the time per token of the last step at cur too long to stop that was a
@@ -388,8 +397,20 @@ func (c *Controller) Plan(tokens int) Step {
 	defer c.mu.Unlock()
 	tokens = max(tokens, 1)
 	now := c.now()
+	c.gap = now.Sub(c.lastObs)
+	c.gapped = false
+	if b, ok := c.expectedPerToken(c.cur, tokens); ok && !c.lastObs.IsZero() {
+		c.gapped = c.gap.Seconds() >= b*float64(tokens)
+	}
+	// The first step after other work (a generation step after a prompt, the first of a
+	// request after idle) is slower than the next ones: the bench model's first generation
+	// step after a prompt took 2-4 times the others at 2 threads on this project's 2-core
+	// machine. For a kind whose steps come back to back, such a step runs at the current
+	// count, starts no probe and serves as no probe's reference, so that a probe (upwards
+	// above all, stopped at ProbeLimit × the lower count's time) is not judged by it.
+	c.warm = c.gapped && !c.prevGapped
 	rerun := c.rerun && c.probe == 0 && c.cur > c.min
-	if !rerun && c.probe == 0 && c.max > c.min {
+	if !rerun && !c.warm && c.probe == 0 && c.max > c.min {
 		switch {
 		case c.explore:
 			if c.seen >= exploreAfter && c.cur > c.min {
@@ -410,6 +431,7 @@ func (c *Controller) Plan(tokens int) Step {
 	}
 	n := c.cur
 	switch {
+	case c.warm:
 	case c.probe != 0 && c.pairNext:
 		// the reference step between two probe steps
 	case c.probe != 0:
@@ -417,7 +439,8 @@ func (c *Controller) Plan(tokens int) Step {
 	case rerun:
 		n = c.cur - 1
 	}
-	s := Step{Threads: n, rerun: rerun}
+	s := Step{Threads: n, rerun: rerun && n < c.cur}
+	c.planned = n
 	if n <= c.min {
 		return s
 	}
@@ -492,11 +515,13 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 	defer c.mu.Unlock()
 	tokens = max(tokens, 1)
 	now := c.now()
+	warm := c.warm
+	c.lastObs, c.prevGapped, c.warm, c.planned = now, c.gapped, false, 0
 	n := s.Threads
 	x := c.cell(n, tokens)
 	per := d.Seconds() / float64(tokens)
-	inProbe := c.probe != 0 && n == c.probe
-	pair := c.probe != 0 && c.pairNext && n == c.cur
+	inProbe := c.probe != 0 && n == c.probe && !warm
+	pair := c.probe != 0 && c.pairNext && n == c.cur && !warm
 	// fresh: the first step of a probe, which measures its count afresh (the old baseline may
 	// be from another context length or another load).
 	fresh := inProbe && x.probeEpoch != c.epoch
@@ -523,7 +548,7 @@ func (c *Controller) Observe(s Step, tokens int, d time.Duration, stopped bool) 
 		x.base += (per - x.base) * baseDrift
 	}
 	x.push(per) // a stopped step's time is a lower bound: the step was at least that slow
-	if n == c.cur && !s.rerun {
+	if n == c.cur && !s.rerun && !warm {
 		c.ref, c.refKey = per, sizeKey(tokens)
 	}
 	switch {
@@ -573,7 +598,11 @@ func (c *Controller) Cut(s Step, tokens int, d time.Duration) {
 	}
 	if d >= limit {
 		c.Observe(s, tokens, d, true)
+		return
 	}
+	c.mu.Lock()
+	c.planned, c.warm = 0, false
+	c.mu.Unlock()
 }
 
 // observeProbe judges a probe step against the current count.
@@ -645,15 +674,23 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 // neighbouring steps compare fairly where a median of older steps does not: measured by
 // replaying a recorded trace of the tiny model's prompts on the shared 2-core machine, probes
 // judged against the median kept one thread for 42% of the prompts though two were 18%
-// faster at every moment. Steps expected to be long are not paired: a probe downwards
-// started by a stall is judged against that stall (the load now), and a step at a count that
-// collapses costs its whole length.
+// faster at every moment.
+//
+// Only steps that come after other work (a gap at least as long as the step: prompts between
+// generation, requests now and then) are paired. The first step after a change of count is
+// slower (the bench model's generation on 2 cores: one thread after two 33 ms against 24,
+// two after one 22.6 against 20.1), so alternating back-to-back steps would load both sides
+// with that cost, unequally; a step after other work pays a cost of its own anyway, and the
+// recent steps of back-to-back ones are fresh. Steps expected to be long are not paired
+// either: a probe downwards started by a stall is judged against that stall (the load now),
+// and a step at a count that collapses costs its whole length.
 func (c *Controller) pairable(tokens int) bool {
 	if c.explore {
 		return false
 	}
 	b, ok := c.expectedPerToken(c.cur, tokens)
-	return ok && b*float64(tokens) <= MaxLimitedStep.Seconds()
+	step := b * float64(tokens)
+	return ok && step <= MaxLimitedStep.Seconds() && c.gap.Seconds() >= step
 }
 
 // keepProbe makes the probed count the current one.
@@ -736,6 +773,8 @@ func (c *Controller) Threads() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
+	case c.planned != 0:
+		return c.planned
 	case c.probe != 0 && c.pairNext:
 		return c.cur
 	case c.probe != 0:

@@ -882,21 +882,24 @@ func TestCut(t *testing.T) {
 // host's other guests, a clock that drops), must not move the count: two threads stay
 // faster at every moment. Probes judged against the median of older steps took a spell's
 // end for a gain of the lower count (in a replayed trace of the tiny model's prompts, one
-// thread ran 42% of them); probes paired with neighbouring steps at the current count see
-// the spell on both sides.
+// thread ran 42% of them; here 0.95-0.97 of the best count's steps); probes of steps that
+// come after other work are paired with neighbouring steps at the current count and see the
+// spell on both sides. Back-to-back steps are not paired (see pairable): without Free they
+// keep 0.89-0.96.
 func TestSlowSpells(t *testing.T) {
 	const span = 60 * time.Second
 	ms := time.Millisecond
 	for _, tt := range []struct {
-		name     string
-		one, two time.Duration
-		tokens   int
-		gap      time.Duration
+		name           string
+		one, two       time.Duration
+		tokens         int
+		gap            time.Duration
+		minRatioNoFree float64
 	}{
 		// The tiny model's 64-token prompts (1.2 and 1.0 ms), 3 ms of generation between.
-		{"short prompts", 1200 * time.Microsecond, 1000 * time.Microsecond, 64, 3 * ms},
+		{"short prompts", 1200 * time.Microsecond, 1000 * time.Microsecond, 64, 3 * ms, 0.98},
 		// Generation steps of a small model (1.2 and 1.0 ms), back to back.
-		{"short generation", 1200 * time.Microsecond, 1000 * time.Microsecond, 1, 0},
+		{"short generation", 1200 * time.Microsecond, 1000 * time.Microsecond, 1, 0, 0.85},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for seed := range uint64(3) {
@@ -927,16 +930,18 @@ func TestSlowSpells(t *testing.T) {
 				}
 				for _, withFree := range []bool{false, true} {
 					var free freeFunc
+					want := tt.minRatioNoFree
 					if withFree {
 						free = allFree(2) // the spells are no other program's: the CPUs are free
+						want = 0.98
 					}
 					c, clk := newSimFree(1, 2, free)
 					tr := simulate(c, clk, m, tt.tokens, span, [2]time.Duration{})
 					r := tr.steps / best
 					t.Logf("seed %d, Free %v: ratio %.3f, steps at 1 and 2 threads %v, stats %+v", seed, withFree, r, tr.stats.StepsAt[1:], tr.stats)
-					if r < 0.98 {
-						t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ 0.98",
-							seed, withFree, tr.steps, best, r)
+					if r < want {
+						t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ %.2f",
+							seed, withFree, tr.steps, best, r, want)
 					}
 				}
 			}
@@ -944,8 +949,9 @@ func TestSlowSpells(t *testing.T) {
 	}
 }
 
-// TestPairedProbe: the steps of a probe of short steps alternate with steps at the current
-// count, and each probe step is judged against the step just before it. A slowdown that ends
+// TestPairedProbe: the steps of a probe of short steps that come after other work (prompts
+// between generation) alternate with steps at the current count, and each probe step is
+// judged against the step just before it; back-to-back steps are probed in a row. A slowdown that ends
 // as the probe starts (a spell of the host) leaves the count alone; one that goes on (the
 // current count is slower now) moves it, at once when a step at the current count is stopped.
 func TestPairedProbe(t *testing.T) {
@@ -953,13 +959,17 @@ func TestPairedProbe(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
 		after     map[int]time.Duration // step time by thread count once the probe started
+		gap       time.Duration         // other work after each step
 		wantSeq   []int
-		wantFinal int
+		wantFinal int // 0: not checked
 	}{
-		{"spell ends", map[int]time.Duration{1: 1200 * us, 2: 1000 * us}, []int{1, 2, 1, 2, 1, 2}, 2},
-		{"two threads slower now", map[int]time.Duration{1: 1200 * us, 2: 1500 * us}, []int{1, 2, 1, 2, 1, 1}, 1},
+		{"spell ends", map[int]time.Duration{1: 1200 * us, 2: 1000 * us}, 3 * time.Millisecond, []int{1, 2, 1, 2, 1, 2}, 2},
+		{"two threads slower now", map[int]time.Duration{1: 1200 * us, 2: 1500 * us}, 3 * time.Millisecond, []int{1, 2, 1, 2, 1, 1}, 1},
 		// The step at two threads between probe steps is stopped at its limit: kept at once.
-		{"two threads collapse", map[int]time.Duration{1: 1200 * us, 2: 100 * time.Millisecond}, []int{1, 2, 1, 1, 1, 1}, 1},
+		{"two threads collapse", map[int]time.Duration{1: 1200 * us, 2: 100 * time.Millisecond}, 3 * time.Millisecond, []int{1, 2, 1, 1, 1, 1}, 1},
+		// Back to back: the probe's steps in a row (judged against the recent steps, whose
+		// median here is the spell's: the trade-off pairable describes).
+		{"back to back", map[int]time.Duration{1: 1200 * us, 2: 1000 * us}, 0, []int{1, 1, 1}, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, clk := newSim(1, 2)
@@ -976,6 +986,7 @@ func TestPairedProbe(t *testing.T) {
 				}
 				clk.t = clk.t.Add(took)
 				c.Observe(p, 1, took, stopped)
+				clk.t = clk.t.Add(tt.gap)
 				return p.Threads
 			}
 			// Clean steps, with the start-up probe (one thread slower: dropped).
@@ -1007,9 +1018,73 @@ func TestPairedProbe(t *testing.T) {
 			if !slices.Equal(seq, tt.wantSeq) {
 				t.Errorf("steps at %v threads, want %v", seq, tt.wantSeq)
 			}
-			if got := c.Threads(); got != tt.wantFinal {
+			if got := c.Threads(); tt.wantFinal != 0 && got != tt.wantFinal {
 				t.Errorf("count %d after the probe, want %d", got, tt.wantFinal)
 			}
 		})
+	}
+}
+
+// TestWarmSteps: generation in requests of 32 steps, each after a prompt (400 ms of other
+// work); the first step after it takes 3 times longer on two threads (measured on the bench
+// model: 2-4 times). Under load for the first 20 s, then quiet: the probes upwards must not be
+// judged by those first steps, so the count returns to two threads (within HoldMax, the
+// longest hold) and stays there.
+func TestWarmSteps(t *testing.T) {
+	ms := time.Millisecond
+	for _, withFree := range []bool{false, true} {
+		var free freeFunc
+		loadEnd := 20 * time.Second
+		if withFree {
+			free = func(at time.Duration) (float64, bool) {
+				if at < loadEnd {
+					return 0, true
+				}
+				return 2, true
+			}
+		}
+		c, clk := newSimFree(1, 2, free)
+		start := clk.t
+		var at2, steps int
+		for i := 0; clk.t.Sub(start) < 60*time.Second; i++ {
+			first := i%32 == 0
+			if first {
+				clk.t = clk.t.Add(400 * ms)
+			}
+			for {
+				at := clk.t.Sub(start)
+				p := c.Plan(1)
+				d := 24 * ms
+				if p.Threads == 2 {
+					d = 20 * ms
+					if first {
+						d = 60 * ms
+					}
+					if at < loadEnd {
+						d = 500 * ms // collapsed
+					}
+				}
+				stopped := p.Limit > 0 && d > p.Limit
+				if stopped {
+					d = p.Limit
+				}
+				clk.t = clk.t.Add(d)
+				c.Observe(p, 1, d, stopped)
+				if !stopped {
+					if at >= loadEnd+HoldMax {
+						steps++
+						if p.Threads == 2 {
+							at2++
+						}
+					}
+					break
+				}
+			}
+		}
+		share := float64(at2) / float64(steps)
+		t.Logf("Free %v: %.1f%% of the steps from HoldMax after the load at 2 threads; stats %+v", withFree, 100*share, c.Stats())
+		if share < 0.95 {
+			t.Errorf("Free %v: %.1f%% of the steps from HoldMax after the load at 2 threads, want ≥ 95%%", withFree, 100*share)
+		}
 	}
 }
