@@ -38,13 +38,18 @@
 //     load now when steps come rarely), kept at once after a
 //     step faster by [ProbeLimit] than the recent time or the stalled step, and dropped at
 //     once after a step slower by ProbeLimit.
-//   - Paired probes: a probe of steps expected to be short alternates its steps with steps at
-//     the current count, and judges each against the step at the current count just before
-//     it rather than against the median of older steps. Both met nearly the same moment of
-//     the machine, so a slowdown of every count (another program's burst, a slower spell of a
-//     shared host) is not taken for a gain of the probed count when it ends during the
-//     probe. A step at the current count stopped between probe steps keeps a probe
-//     downwards at once and drops one upwards (the load changed under it).
+//   - Paired probes: a probe of steps expected to be short that come after other work
+//     (prompts between generation) alternates its steps with steps at the current count, and
+//     judges each against the step at the current count just before it rather than against
+//     the median of older steps. Both met nearly the same moment of the machine, so a
+//     slowdown of every count (another program's burst, a slower spell of a shared host) is
+//     not taken for a gain of the probed count when it ends during the probe. A step at the
+//     current count stopped between probe steps keeps a probe downwards at once and drops
+//     one upwards (the load changed under it). Back-to-back steps are probed in a row: their
+//     recent steps are fresh, and alternating counts would slow every step down.
+//   - Warm steps: the first short step after other work of a kind whose steps come back to
+//     back (a generation step after a prompt) is slower than the next ones; it runs at the
+//     current count and neither starts nor judges a probe.
 //   - Recovery: after a hold at a lowered count, a probe upwards tries one thread more, kept
 //     on the same condition against the lower count's recent time, and dropped after its
 //     first step slower than [ProbeLimit] × the lower count's time (stopped there when
@@ -398,17 +403,20 @@ func (c *Controller) Plan(tokens int) Step {
 	tokens = max(tokens, 1)
 	now := c.now()
 	c.gap = now.Sub(c.lastObs)
-	c.gapped = false
+	c.gapped, c.warm = false, false
 	if b, ok := c.expectedPerToken(c.cur, tokens); ok && !c.lastObs.IsZero() {
-		c.gapped = c.gap.Seconds() >= b*float64(tokens)
+		step := b * float64(tokens)
+		c.gapped = c.gap.Seconds() >= step
+		c.warm = c.gapped && !c.prevGapped && step <= MaxLimitedStep.Seconds()
 	}
 	// The first step after other work (a generation step after a prompt, the first of a
 	// request after idle) is slower than the next ones: the bench model's first generation
 	// step after a prompt took 2-4 times the others at 2 threads on this project's 2-core
 	// machine. For a kind whose steps come back to back, such a step runs at the current
 	// count, starts no probe and serves as no probe's reference, so that a probe (upwards
-	// above all, stopped at ProbeLimit × the lower count's time) is not judged by it.
-	c.warm = c.gapped && !c.prevGapped
+	// above all, stopped at ProbeLimit × the lower count's time) is not judged by it. Long
+	// steps (prompt chunks) have no such step: their own length dwarfs the warm-up, and a
+	// probe downwards that a stalled one calls for must not wait.
 	rerun := c.rerun && c.probe == 0 && c.cur > c.min
 	if !rerun && !c.warm && c.probe == 0 && c.max > c.min {
 		switch {
