@@ -1088,3 +1088,48 @@ func TestWarmSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestLongStepsNotWarm: prompt chunks (400 ms on two threads) that come after 1 s of other
+// work and after 10 ms in turn (the gaps that make a short step warm) are never held at the
+// current count as warm steps: once load comes and a chunk stalls, the next chunk already
+// probes one thread.
+func TestLongStepsNotWarm(t *testing.T) {
+	ms := time.Millisecond
+	c, clk := newSim(1, 2)
+	loaded := false
+	var afterStall []int
+	stalled := false
+	for i := range 40 {
+		if i%2 == 0 {
+			clk.t = clk.t.Add(time.Second)
+		} else {
+			clk.t = clk.t.Add(10 * ms)
+		}
+		if i == 21 { // a chunk after 10 ms: the next comes after 1 s
+			loaded = true
+		}
+		p := c.Plan(64)
+		d := 700 * ms
+		if p.Threads == 2 {
+			d = 400 * ms
+			if loaded {
+				d = 2 * time.Second
+			}
+		}
+		if stalled {
+			afterStall = append(afterStall, p.Threads)
+			stalled = false
+		}
+		if loaded && p.Threads == 2 && len(afterStall) == 0 {
+			stalled = true
+		}
+		clk.t = clk.t.Add(d)
+		c.Observe(p, 64, d, false)
+	}
+	if len(afterStall) == 0 || afterStall[0] != 1 {
+		t.Fatalf("chunk after the first stall at %v threads, want 1", afterStall)
+	}
+	if st := c.Stats(); st.Threads != 1 {
+		t.Errorf("stats %+v: want one thread under the load", st)
+	}
+}
