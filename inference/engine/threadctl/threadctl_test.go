@@ -311,13 +311,7 @@ func TestScenarios(t *testing.T) {
 			// step runs on (stopped and run again on one thread it would cost 84 + 47 ms),
 			// and the count stays.
 			name: "bursts", tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
-			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
-				d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
-				if at/time.Millisecond%2900 < 28 {
-					d += 70 * time.Millisecond
-				}
-				return d
-			}},
+			m: bursty(70 * time.Millisecond),
 			check: func(t *testing.T, tr trace) {
 				if st := tr.stats; st.StepsDown != 0 || st.Stopped != 0 {
 					t.Errorf("stats %+v: want no stopped step and no step down", st)
@@ -328,13 +322,7 @@ func TestScenarios(t *testing.T) {
 			// The same with bursts of 300 ms, past the stop limit: the step is stopped and run
 			// again, and the count stays.
 			name: "long bursts", tokens: 1, span: 60 * s, minEff: 0.97, final: 2,
-			m: machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
-				d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
-				if at/time.Millisecond%2900 < 28 {
-					d += 300 * time.Millisecond
-				}
-				return d
-			}},
+			m: bursty(300 * time.Millisecond),
 			check: func(t *testing.T, tr trace) {
 				if st := tr.stats; st.StepsDown != 0 || st.Stopped == 0 {
 					t.Errorf("stats %+v: want stopped steps and no step down", st)
@@ -737,26 +725,9 @@ func TestNoisyMachine(t *testing.T) {
 			for seed := range uint64(3) {
 				m := noisy(tt.one, tt.two, noise(seed, span+time.Minute, tt.meanGap, tt.short, tt.long, tt.rare))
 				m.gap = tt.gap
-				best := 0.0
-				for n := 1; n <= 2; n++ {
-					c, clk := newSim(n, n)
-					best = max(best, simulate(c, clk, m, tt.tokens, span, [2]time.Duration{}).steps)
-				}
-				for _, withFree := range []bool{false, true} {
-					var free freeFunc
-					want := tt.minRatio
-					if withFree {
-						free, want = sensed(m), tt.minRatioWithFree
-					}
-					c, clk := newSimFree(1, 2, free)
-					tr := simulate(c, clk, m, tt.tokens, span, [2]time.Duration{})
-					r := tr.steps / best
-					t.Logf("seed %d, Free %v: ratio %.3f (%.0f steps, best fixed %.0f) stats %+v", seed, withFree, r, tr.steps, best, tr.stats)
-					if r < want {
-						t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ %.2f",
-							seed, withFree, tr.steps, best, r, want)
-					}
-				}
+				best := bestFixed(m, tt.tokens, span)
+				checkAdaptive(t, m, tt.tokens, span, best, seed, nil, tt.minRatio)
+				checkAdaptive(t, m, tt.tokens, span, best, seed, sensed(m), tt.minRatioWithFree)
 			}
 		})
 	}
@@ -923,27 +894,10 @@ func TestSlowSpells(t *testing.T) {
 					}
 					return d
 				}}
-				best := 0.0
-				for n := 1; n <= 2; n++ {
-					c, clk := newSim(n, n)
-					best = max(best, simulate(c, clk, m, tt.tokens, span, [2]time.Duration{}).steps)
-				}
-				for _, withFree := range []bool{false, true} {
-					var free freeFunc
-					want := tt.minRatioNoFree
-					if withFree {
-						free = allFree(2) // the spells are no other program's: the CPUs are free
-						want = 0.98
-					}
-					c, clk := newSimFree(1, 2, free)
-					tr := simulate(c, clk, m, tt.tokens, span, [2]time.Duration{})
-					r := tr.steps / best
-					t.Logf("seed %d, Free %v: ratio %.3f, steps at 1 and 2 threads %v, stats %+v", seed, withFree, r, tr.stats.StepsAt[1:], tr.stats)
-					if r < want {
-						t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ %.2f",
-							seed, withFree, tr.steps, best, r, want)
-					}
-				}
+				best := bestFixed(m, tt.tokens, span)
+				checkAdaptive(t, m, tt.tokens, span, best, seed, nil, tt.minRatioNoFree)
+				// The spells are no other program's: the CPUs are free.
+				checkAdaptive(t, m, tt.tokens, span, best, seed, allFree(2), 0.98)
 			}
 		})
 	}
@@ -1132,4 +1086,41 @@ func TestLongStepsNotWarm(t *testing.T) {
 	if st := c.Stats(); st.Threads != 1 {
 		t.Errorf("stats %+v: want one thread under the load", st)
 	}
+}
+
+// bestFixed returns the most steps a fixed count (1 or 2) completes on m in span.
+func bestFixed(m machine, tokens int, span time.Duration) float64 {
+	best := 0.0
+	for n := 1; n <= 2; n++ {
+		c, clk := newSim(n, n)
+		best = max(best, simulate(c, clk, m, tokens, span, [2]time.Duration{}).steps)
+	}
+	return best
+}
+
+// checkAdaptive runs the adaptive count (1-2, with free as its Free) on m and wants at least
+// want × best steps.
+func checkAdaptive(t *testing.T, m machine, tokens int, span time.Duration, best float64, seed uint64, free freeFunc, want float64) {
+	t.Helper()
+	c, clk := newSimFree(1, 2, free)
+	tr := simulate(c, clk, m, tokens, span, [2]time.Duration{})
+	r := tr.steps / best
+	t.Logf("seed %d, Free %v: ratio %.3f (%.0f steps, best fixed %.0f), steps at 1 and 2 threads %v, stats %+v",
+		seed, free != nil, r, tr.steps, best, tr.stats.StepsAt[1:], tr.stats)
+	if r < want {
+		t.Errorf("seed %d, Free %v: %.0f steps, the best fixed count made %.0f: ratio %.3f, want ≥ %.2f",
+			seed, free != nil, tr.steps, best, r, want)
+	}
+}
+
+// bursty is the bench model's generation (47 ms on one thread, 28 on two) on a machine where
+// another program's burst delays about one step in 100 by extra.
+func bursty(extra time.Duration) machine {
+	return machine{cores: 2, custom: func(n int, at time.Duration) time.Duration {
+		d := map[int]time.Duration{1: 47 * time.Millisecond, 2: 28 * time.Millisecond}[n]
+		if at/time.Millisecond%2900 < 28 {
+			d += extra
+		}
+		return d
+	}}
 }
