@@ -470,20 +470,7 @@ func measure(ctx context.Context, e *engine.Engine, next func() string, gen int,
 func threadsNow(e *engine.Engine, before threadctl.Report) string {
 	st := e.ThreadStats()
 	kind := func(s, b threadctl.Stats) string {
-		var at []string
-		for n := len(s.StepsAt) - 1; n >= 1; n-- {
-			d := s.StepsAt[n]
-			if n < len(b.StepsAt) {
-				d -= b.StepsAt[n]
-			}
-			if d > 0 {
-				at = append(at, fmt.Sprintf("%d×%d", d, n))
-			}
-		}
-		if len(at) == 0 {
-			at = []string{"none"}
-		}
-		return fmt.Sprintf("%d (steps %s; stopped %d, down %d, up %d)", s.Threads, strings.Join(at, " "),
+		return fmt.Sprintf("%d (steps %s; stopped %d, down %d, up %d)", s.Threads, formatStepsAt(stepsSince(s, b)),
 			s.Stopped-b.Stopped, s.StepsDown-b.StepsDown, s.StepsUp-b.StepsUp)
 	}
 	return "gen " + kind(st.Generation, before.Generation) + ", batch " + kind(st.Batch, before.Batch)
@@ -914,4 +901,19 @@ func medianOf(samples []sample, of func(sample) float64) float64 {
 		v = append(v, of(s))
 	}
 	return median(v)
+}
+
+// formatStepsAt is "a×2 b×1" for a steps at 2 threads and b at 1 (at[n]: steps at n threads;
+// counts without steps left out), or "none".
+func formatStepsAt(at []uint64) string {
+	var out []string
+	for n := len(at) - 1; n >= 1; n-- {
+		if at[n] > 0 {
+			out = append(out, fmt.Sprintf("%d×%d", at[n], n))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, " ")
 }

@@ -199,8 +199,8 @@ type replayResult struct {
 	promptTok, genTok   int
 	promptTime, genTime time.Duration
 	stopped, requests   int
-	// promptAt[n-1] and genAt[n-1]: the steps of each kind run with n threads (stopped
-	// ones too).
+	// promptAt[n] and genAt[n]: the steps of each kind run with n threads (stopped ones
+	// too; index 0 unused).
 	promptAt, genAt []uint64
 }
 
@@ -264,7 +264,7 @@ func replay(t *trace, lo, hi int, useFree bool) (res replayResult) {
 			return true
 		}
 	}
-	defer func() { res.promptAt, res.genAt = batch.Stats().StepsAt[1:], gen.Stats().StepsAt[1:] }()
+	defer func() { res.promptAt, res.genAt = batch.Stats().StepsAt, gen.Stats().StepsAt }()
 	for {
 		if !run(true, t.prompt) {
 			return res
@@ -318,8 +318,7 @@ func replayReport(path string) error {
 			continue
 		}
 		for _, a := range autos {
-			fmt.Printf("  %s: steps at %s threads: prompt %s, generation %s\n", a.name, countsList(len(a.r.promptAt)),
-				joinCounts(a.r.promptAt), joinCounts(a.r.genAt))
+			fmt.Printf("  %s: steps × threads: prompt %s, generation %s\n", a.name, formatStepsAt(a.r.promptAt), formatStepsAt(a.r.genAt))
 		}
 		for _, a := range autos {
 			rp, rg := a.r.promptRate()/bestP, a.r.genRate()/bestG
@@ -336,22 +335,4 @@ func replayReport(path string) error {
 		}
 	}
 	return nil
-}
-
-// countsList is "1, 2, …, n".
-func countsList(n int) string {
-	var out []string
-	for i := 1; i <= n; i++ {
-		out = append(out, strconv.Itoa(i))
-	}
-	return strings.Join(out, ", ")
-}
-
-// joinCounts is "a/b/…" of v.
-func joinCounts(v []uint64) string {
-	var out []string
-	for _, x := range v {
-		out = append(out, strconv.FormatUint(x, 10))
-	}
-	return strings.Join(out, "/")
 }

@@ -272,13 +272,13 @@ type Controller struct {
 	// cur changed).
 	ref    float64
 	refKey int
-	// lastObs is when the last step was observed; gap the time from then to the last Plan
-	// (other work between steps of this kind). gapped: the step planned last came after a
-	// gap at least as long as itself; prevGapped: so did the one before; warm: the planned
-	// step is the first after other work of a kind that comes back to back (see Plan).
-	lastObs                  time.Time
-	gap                      time.Duration
-	gapped, prevGapped, warm bool
+	// lastObs is when the last step was observed. gapped: the step planned last came after
+	// other work at least as long as itself (the time since lastObs); short: it is expected
+	// to take at most MaxLimitedStep; prevGapped: the step before it came after such a gap;
+	// warm: the planned step is the first after other work of a kind that comes back to
+	// back (see Plan).
+	lastObs                         time.Time
+	gapped, short, prevGapped, warm bool
 	// planned is the count of the step planned last, until it is observed (0: none).
 	planned int
 	// distrust: a probe that Free made early failed; no more early probes until one is kept.
@@ -402,12 +402,12 @@ func (c *Controller) Plan(tokens int) Step {
 	defer c.mu.Unlock()
 	tokens = max(tokens, 1)
 	now := c.now()
-	c.gap = now.Sub(c.lastObs)
-	c.gapped, c.warm = false, false
-	if b, ok := c.expectedPerToken(c.cur, tokens); ok && !c.lastObs.IsZero() {
+	c.gapped, c.short, c.warm = false, false, false
+	if b, ok := c.expectedPerToken(c.cur, tokens); ok && c.max > c.min && !c.lastObs.IsZero() {
 		step := b * float64(tokens)
-		c.gapped = c.gap.Seconds() >= step
-		c.warm = c.gapped && !c.prevGapped && step <= MaxLimitedStep.Seconds()
+		c.gapped = now.Sub(c.lastObs).Seconds() >= step
+		c.short = step <= MaxLimitedStep.Seconds()
+		c.warm = c.gapped && !c.prevGapped && c.short
 	}
 	// The first step after other work (a generation step after a prompt, the first of a
 	// request after idle) is slower than the next ones: the bench model's first generation
@@ -630,7 +630,7 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	// Compare with the step at the current count just before (paired: both met nearly the
 	// same load); else with the current count's recent steps; at start, with its fastest.
 	r, ok := c.perToken(c.cur, tokens, c.explore)
-	paired := c.pairable(tokens) && c.ref > 0 && c.refKey == sizeKey(tokens)
+	paired := c.pairable() && c.ref > 0 && c.refKey == sizeKey(tokens)
 	if paired {
 		r, ok = c.ref, true
 	} else if !up && c.downRef > r && c.busyNow() {
@@ -660,7 +660,7 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	}
 	c.probeN++
 	if c.probeN < ProbeSteps && !decided {
-		c.pairNext = c.pairable(tokens)
+		c.pairNext = c.pairable()
 		return
 	}
 	// With nothing to compare with, a probe upwards that was never stopped is kept, a probe
@@ -676,8 +676,8 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	c.keepProbe(now, up)
 }
 
-// pairable reports whether the probe under way alternates its steps of tokens tokens with
-// steps at the current count and judges each against the one before it. Time-varying load
+// pairable reports whether the probe under way alternates its steps like the one observed
+// last (planned with gapped and short set) with steps at the current count and judges each against the one before it. Time-varying load
 // (another program's burst, a slower spell of a shared host) moves both counts alike, so
 // neighbouring steps compare fairly where a median of older steps does not: measured by
 // replaying a recorded trace of the tiny model's prompts on the shared 2-core machine, probes
@@ -692,14 +692,7 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 // recent steps of back-to-back ones are fresh. Steps expected to be long are not paired
 // either: a probe downwards started by a stall is judged against that stall (the load now),
 // and a step at a count that collapses costs its whole length.
-func (c *Controller) pairable(tokens int) bool {
-	if c.explore {
-		return false
-	}
-	b, ok := c.expectedPerToken(c.cur, tokens)
-	step := b * float64(tokens)
-	return ok && step <= MaxLimitedStep.Seconds() && c.gap.Seconds() >= step
-}
+func (c *Controller) pairable() bool { return !c.explore && c.gapped && c.short }
 
 // keepProbe makes the probed count the current one.
 func (c *Controller) keepProbe(now time.Time, up bool) {
