@@ -676,13 +676,13 @@ func (c *Controller) observeProbe(tokens int, per float64, stopped bool, now tim
 	c.keepProbe(now, up)
 }
 
-// pairable reports whether the probe under way alternates its steps like the one observed
-// last (planned with gapped and short set) with steps at the current count and judges each against the one before it. Time-varying load
-// (another program's burst, a slower spell of a shared host) moves both counts alike, so
-// neighbouring steps compare fairly where a median of older steps does not: measured by
-// replaying a recorded trace of the tiny model's prompts on the shared 2-core machine, probes
-// judged against the median kept one thread for 42% of the prompts though two were 18%
-// faster at every moment.
+// pairable reports whether the probe under way alternates steps like the one observed last
+// (its gapped and short, set by Plan) with steps at the current count, judging each against
+// the one before it. Time-varying load (another program's burst, a slower spell of a shared
+// host) moves both counts alike, so neighbouring steps compare fairly where a median of
+// older steps does not: measured by replaying a recorded trace of the tiny model's prompts on
+// the shared 2-core machine, probes judged against the median kept one thread for 42% of the
+// prompts though two were 18% faster at every moment.
 //
 // Only steps that come after other work (a gap at least as long as the step: prompts between
 // generation, requests now and then) are paired. The first step after a change of count is
