@@ -7,12 +7,14 @@
 # with the benchmark (Linux parent-death signal), stop on their own after MAX_LOAD, and the
 # trap below stops the benchmark, and so them, on any exit of this script.
 # Prints the table (medians of the repetitions, with their range, and pooled throughput: all
-# tokens ÷ all time), the ratios per model and metric (of the medians; per turn against the
-# best fixed count's run just before or after; the share of auto's steps at that count;
-# pooled), how much CPU other programs used during each phase (a "quiet" phase on a busy
-# machine is not quiet), then "contention_ratio=X" (auto under load ÷ the best fixed count
-# under load; target ≥ 0.9) and "quiet_ratio=Y" (the same without the load; target ≥ 0.97),
-# each also as "..._pooled=".
+# tokens ÷ all time), the ratios per model and metric against the best fixed count (the one
+# configuration whose turn of PROMPT + GEN tokens is the shortest, as a user tuning threads
+# would set it; of the medians; per turn against its run just before or after; the share of
+# auto's steps at its threads; pooled; against the best count of that metric alone), how much
+# CPU other programs used during each phase (a "quiet" phase on a busy machine is not quiet),
+# then "contention_ratio=X" (auto under load ÷ the best fixed count under load; target ≥ 0.9)
+# and "quiet_ratio=Y" (the same without the load; target ≥ 0.97), each also as "..._pooled="
+# and "..._per_metric=" (against the best count of each metric separately).
 # Then, unless TRACE=0, it records TRACE of single decode steps per model with each fixed count
 # in quick alternation and replays them through the fixed counts and the adaptive controller
 # (benchcontention -record/-replay): every policy meets the same moments of the machine, so
@@ -21,6 +23,9 @@
 # Environment: REPS (6: every order of 1, 2, auto once), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto;
 # "G/B" is a fixed configuration of G generation and B prompt threads, as threads and batch_threads),
 # MIN_TIME (1500ms: the least time of one measurement; fast models repeat their request),
+# SLICE (100ms: the configurations take turns this long, at least a request each, until each
+# has its MIN_TIME, so that they meet the same moments of the machine; MIN_TIME or more
+# measures each in one go),
 # MODELS (default "tiny,BENCH_MODEL"), RUN_LIMIT (20s: a collapsed request is cut off), TRACE
 # (30s per model; 0 skips the traces).
 set -euo pipefail
@@ -34,7 +39,7 @@ mkdir -p bin
 go build -o bin/benchcontention ./inference/engine/benchcontention
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 args=(-models "${MODELS:-tiny,$model}" -reps "${REPS:-6}" -prompt "${PROMPT:-64}" -gen "${GEN:-32}"
-	-max-load "${MAX_LOAD:-4m}" -run-limit "${RUN_LIMIT:-20s}" -min-time "${MIN_TIME:-1500ms}")
+	-max-load "${MAX_LOAD:-4m}" -run-limit "${RUN_LIMIT:-20s}" -min-time "${MIN_TIME:-1500ms}" -slice "${SLICE:-100ms}")
 [[ -n "${THREADS:-}" ]] && args+=(-threads "$THREADS")
 pid=
 cleanup() {

@@ -9,7 +9,9 @@
 // load phase it starts one busy-loop process per CPU (itself, re-executed with -spin) and
 // stops them when the phase ends; the processes also stop themselves after -max-load and
 // when this process dies, and scripts/bench-contention.sh kills them on exit. Within a phase
-// the configurations run in turns (rotated every repetition), so all see the same machine.
+// the configurations take turns of -slice (at least one request; in an order that changes
+// every repetition) until each has its measurement, so all see the same moments of the
+// machine (see measureRound).
 // The adaptive engine keeps its state across phases, as in a running daemon: the load comes
 // while it runs. After the load phase it reports how long the adaptive engine took to return
 // to all cores.
@@ -20,12 +22,16 @@
 // measurement (its threads working, or spinning). Each phase reports the CPUs other programs
 // used meanwhile (/proc/stat less this process: a quiet phase on a busy machine is not
 // quiet), and the adaptive engine's steps at each thread count. Then come one ratio line per
-// model and phase (of the medians; per turn against the best fixed count's run next to it;
-// the share of auto's steps at that count; pooled), and last "contention_ratio=X" (auto under
-// load ÷ the best fixed count under load, medians, the smallest over models and metrics;
-// target ≥ 0.9) and "quiet_ratio=Y" (the same on the idle machine; target ≥ 0.97), each also
-// "_pooled". -record and -replay measure the controller's choices on step traces instead
-// (see trace.go).
+// model and phase, and last "contention_ratio=X" (auto under load ÷ the best fixed count
+// under load, medians, the smallest over models and metrics; target ≥ 0.9) and
+// "quiet_ratio=Y" (the same on the idle machine; target ≥ 0.97), each also "_pooled" and
+// "_per_metric". The best fixed count is the one configuration a user tuning threads for
+// this workload would set: the one whose turn (-prompt tokens, then -gen generated) takes the
+// least time at its rates; auto is compared with it on prompts and on generation. Against
+// the best count of each metric separately ("_per_metric"), auto has to match on prompts a
+// count that may generate at half the speed (two threads on a small model), a configuration
+// no one would choose. See ratios.go. -record and -replay measure the controller's choices on
+// step traces instead (see trace.go).
 package main
 
 import (
@@ -75,6 +81,7 @@ type flags struct {
 	recordTime                     time.Duration
 	reps, prompt, gen, ctx         int
 	runLimit, maxLoad, minTime     time.Duration
+	slice                          time.Duration
 	procs                          int
 	debug                          bool
 }
@@ -97,6 +104,7 @@ func main() {
 	flag.IntVar(&f.ctx, "ctx", 1024, "context size")
 	flag.DurationVar(&f.runLimit, "run-limit", 20*time.Second, "longest time one request may run (a collapsed configuration is cut off and measured on what it did)")
 	flag.DurationVar(&f.minTime, "min-time", 500*time.Millisecond, "least time of one measurement (fast models repeat the request)")
+	flag.DurationVar(&f.slice, "slice", 100*time.Millisecond, "the configurations take turns of this long (at least one request each) until each measurement has its -min-time; -min-time or more measures each in one turn")
 	flag.DurationVar(&f.maxLoad, "max-load", 5*time.Minute, "longest time the busy loops may run in all")
 	flag.IntVar(&f.procs, "load-procs", runtime.NumCPU(), "busy-loop processes in the load phase")
 	flag.BoolVar(&f.debug, "debug", false, "log the engines' debug lines (thread count changes) to stderr")
@@ -407,64 +415,6 @@ func prompts(e *engine.Engine, n, nTok int) ([]string, error) {
 	return out, nil
 }
 
-// measure runs requests until minTime has passed (at least one), then prompt-only requests
-// until the prompts have taken minTime too (at most 4 × minTime in all): prompt tok/s and
-// generation tok/s over all of them (generation 0 when nothing was generated before the
-// limit). Fast models need many requests for a figure that one preemption does not halve.
-func measure(ctx context.Context, e *engine.Engine, next func() string, gen int, limit, minTime time.Duration) (sample, error) {
-	var promptN, genN int
-	var promptMS, genMS float64
-	// run sends one request of up to maxTokens and adds its prompt to the figures; it
-	// reports whether the request was cut off during its prompt (a collapse).
-	run := func(maxTokens int) (inference.Timings, bool, error) {
-		rctx, cancel := context.WithTimeout(ctx, limit)
-		res, err := e.Generate(rctx, inference.Request{Prompt: next(), MaxTokens: maxTokens, Sampling: inference.Sampling{Temperature: 0}}, nil)
-		cancel()
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return res.Timings, false, err
-		}
-		if ctx.Err() != nil {
-			return res.Timings, false, ctx.Err()
-		}
-		t := res.Timings
-		promptN += t.PromptN
-		if t.PredictedN == 0 {
-			// Cut off during the prompt: all we know is that it took longer than the limit.
-			promptMS += limit.Seconds() * 1000
-			return t, true, nil
-		}
-		promptMS += t.PromptMS
-		return t, false, nil
-	}
-	cpu0, start := cpuTime(), time.Now()
-	for promptN == 0 || time.Since(start) < minTime {
-		t, _, err := run(gen)
-		if err != nil {
-			return sample{}, err
-		}
-		genN += t.PredictedN
-		genMS += t.PredictedMS
-	}
-	// A slow model's prompt is one decode step per request, so minTime of requests holds a
-	// step or two: top the prompt figure up with prompt-only requests (the one token each
-	// generates is not counted) until the prompts too have taken minTime.
-	for promptMS < minTime.Seconds()*1000 && time.Since(start) < 4*minTime {
-		_, cut, err := run(1)
-		if err != nil {
-			return sample{}, err
-		}
-		if cut {
-			break // a collapse: measured enough
-		}
-	}
-	s := sample{prompt: float64(promptN) / promptMS * 1000, cpu: (cpuTime() - cpu0).Seconds() / time.Since(start).Seconds(),
-		promptN: promptN, genN: genN, promptMS: promptMS, genMS: genMS}
-	if genMS > 0 {
-		s.gen = float64(genN) / genMS * 1000
-	}
-	return s, nil
-}
-
 // threadsNow describes an adaptive engine's counts now, and how its steps since before were
 // spread over the thread counts.
 func threadsNow(e *engine.Engine, before threadctl.Report) string {
@@ -598,7 +548,7 @@ func run(f flags) error {
 	if l0 >= 0.5*float64(runtime.NumCPU()) {
 		fmt.Printf("\nnote: the load average was %.2f on %d CPUs before the benchmark: other programs were running, so the quiet phase was not idle\n", l0, runtime.NumCPU())
 	}
-	report(results, cfgs)
+	report(results, workload{prompt: f.prompt, gen: f.gen})
 	return nil
 }
 
@@ -622,6 +572,10 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 		}
 		engines[i] = e
 	}
+	gens := make([]generate, len(engines))
+	for i, e := range engines {
+		gens[i] = generateOf(e)
+	}
 	info := engines[0].Info()
 	fmt.Printf("\nmodel %s: %s, %.1f MB, %d parameters\n", name, info.Description, float64(info.SizeBytes)/1e6, info.Parameters)
 	ps, err := prompts(engines[0], 26*4, f.prompt)
@@ -633,9 +587,10 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 	// Warm-up, not counted: page cache, thread pools, and for the adaptive engines a running
 	// start (a daemon has been running for a while): at least 4 requests (past the
 	// controllers' start-up probes; one prompt chunk each) and warmUp each.
-	for _, e := range engines {
+	for _, g := range gens {
 		for n, start := 0, time.Now(); n < 4 || time.Since(start) < warmUp; n++ {
-			if _, err := measure(ctx, e, prompt, 8, f.runLimit, 0); err != nil {
+			var m meter
+			if _, err := m.request(ctx, g, prompt(), 8, f.runLimit, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -651,7 +606,7 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 			ld.stop()
 		}
 		fmt.Printf("  phase %s (load average %s)\n", phase, loadavg())
-		use := readCPUUse()
+		use, phaseStart := readCPUUse(), time.Now()
 		before := make([]threadctl.Report, len(engines))
 		for i, e := range engines {
 			before[i] = e.ThreadStats()
@@ -663,23 +618,19 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 		}
 		orders := turnOrders(len(cfgs))
 		for rep := range f.reps {
-			for _, i := range orders[rep%len(orders)] {
-				// A configuration that collapsed can leave the machine busy for a moment (a
-				// cut-off step still finishing): let it settle, so the next one is not charged.
-				time.Sleep(settle)
-				s, err := measure(ctx, engines[i], prompt, f.gen, f.runLimit, f.minTime)
-				if err != nil {
-					return out, err
-				}
-				if ctx.Err() != nil {
-					return out, ctx.Err()
-				}
+			order := orders[rep%len(orders)]
+			ss, err := measureRound(ctx, gens, order, prompt, f.gen, f.runLimit, f.minTime, f.slice)
+			if err != nil {
+				return out, err
+			}
+			for _, i := range order {
+				s := ss[i]
 				rs[i].samples = append(rs[i].samples, s)
 				fmt.Printf("    rep %d %-11s prompt %8.1f tok/s  generation %8.1f tok/s  cpu %.2f\n", rep+1, cfgs[i].name, s.prompt, s.gen, s.cpu)
 			}
 		}
 		others := othersSince(use)
-		fmt.Printf("  phase %s done (load average %s; other programs used %.2f CPUs on average)\n", phase, loadavg(), others)
+		fmt.Printf("  phase %s done in %.0f s (load average %s; other programs used %.2f CPUs on average)\n", phase, time.Since(phaseStart).Seconds(), loadavg(), others)
 		for i, c := range cfgs {
 			rs[i].others = others
 			if c.threads == engine.AutoThreads {
@@ -700,8 +651,12 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 	return out, nil
 }
 
-// settle is the pause before each measurement.
-const settle = 200 * time.Millisecond
+// generateOf returns e's Generate without streaming.
+func generateOf(e *engine.Engine) generate {
+	return func(ctx context.Context, req inference.Request) (inference.Result, error) {
+		return e.Generate(ctx, req, nil)
+	}
+}
 
 // turnOrders returns the orders in which the configurations take their turns, one per
 // repetition, cycled: every permutation for up to 4 configurations, so that over n!
@@ -752,7 +707,8 @@ func recovery(ctx context.Context, f flags, engines []*engine.Engine, cfgs []con
 			return st.Generation.Threads == st.Generation.Max && st.Batch.Threads == st.Batch.Max
 		}
 		for !back() && time.Since(start) < 30*time.Second && ctx.Err() == nil {
-			if _, err := measure(ctx, e, prompt, 8, f.runLimit, 0); err != nil {
+			var m meter
+			if _, err := m.request(ctx, generateOf(e), prompt(), 8, f.runLimit, 0); err != nil {
 				return err
 			}
 		}
@@ -763,7 +719,7 @@ func recovery(ctx context.Context, f flags, engines []*engine.Engine, cfgs []con
 	return nil
 }
 
-func report(results []result, cfgs []config) {
+func report(results []result, w workload) {
 	fmt.Printf("\ntok/s: medians of the repetitions [smallest-largest], then pooled (all tokens ÷ all time: collapses weigh\n" +
 		"what they cost); cpu: CPUs this process used while measuring\n")
 	fmt.Printf("%-32s %-6s %-11s %26s %9s %26s %9s %5s\n", "model", "phase", "threads", "prompt", "pooled", "generation", "pooled", "cpu")
@@ -779,118 +735,15 @@ func report(results []result, cfgs []config) {
 		}
 		fmt.Println()
 	}
-	// Ratios: auto ÷ the best fixed configuration (by median), per model, phase and metric;
-	// also per repetition, auto against that configuration's run in the same turn.
-	ratio := map[string]float64{"quiet": 2, "load": 2}  // smallest ratio of medians per phase
-	ratioP := map[string]float64{"quiet": 2, "load": 2} // smallest ratio of pooled throughputs
-	others := map[string]float64{}
-	share := map[string]float64{} // the smallest share of auto's steps at the best fixed count
-	type key struct{ model, phase string }
-	groups := map[key][]result{}
-	var order []key
-	for _, r := range results {
-		k := key{r.model, r.phase}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], r)
-		others[r.phase] = max(others[r.phase], r.others)
-	}
+	lines, verdicts := judge(results, w)
 	fmt.Println()
-	for _, k := range order {
-		var auto *result
-		for i, r := range groups[k] {
-			if r.cfg.threads == engine.AutoThreads {
-				auto = &groups[k][i]
-			}
-		}
-		if auto == nil {
-			continue
-		}
-		line := fmt.Sprintf("%s %s:", k.model, k.phase)
-		for _, m := range []struct {
-			name string
-			of   func(sample) float64
-			at   []uint64
-			gen  bool
-		}{{"prompt", promptOf, auto.batchAt, false}, {"generation", genOf, auto.genAt, true}} {
-			var best *result
-			bestV := 0.0
-			for i, r := range groups[k] {
-				if v := medianOf(r.samples, m.of); r.cfg.threads != engine.AutoThreads && v > bestV {
-					best, bestV = &groups[k][i], v
-				}
-			}
-			if best == nil {
-				continue
-			}
-			rm := medianOf(auto.samples, m.of) / bestV
-			var paired []float64
-			for i := range min(len(auto.samples), len(best.samples)) {
-				if b := m.of(best.samples[i]); b > 0 {
-					paired = append(paired, m.of(auto.samples[i])/b)
-				}
-			}
-			lo, hi := slices.Min(paired), slices.Max(paired)
-			line += fmt.Sprintf(" %s auto/best(%s) %.3f (per turn median %.3f [%.3f-%.3f]", m.name, best.cfg.name, rm, median(paired), lo, hi)
-			if sh := shareAt(m.at, best.cfg.threads); sh >= 0 {
-				line += fmt.Sprintf("; auto's steps at %d threads: %.1f%%", best.cfg.threads, 100*sh)
-				if v, ok := share[k.phase]; !ok || sh < v {
-					share[k.phase] = sh
-				}
-			}
-			line += ")"
-			var bestP *result
-			bestPV := 0.0
-			for i, r := range groups[k] {
-				if v := pooled(r.samples, m.gen); r.cfg.threads != engine.AutoThreads && v > bestPV {
-					bestP, bestPV = &groups[k][i], v
-				}
-			}
-			if bestP != nil {
-				rp := pooled(auto.samples, m.gen) / bestPV
-				line += fmt.Sprintf(", pooled auto/best(%s) %.3f", bestP.cfg.name, rp)
-				ratioP[k.phase] = min(ratioP[k.phase], rp)
-			}
-			line += ";"
-			ratio[k.phase] = min(ratio[k.phase], rm)
-		}
-		fmt.Println(strings.TrimSuffix(line, ";"))
+	for _, l := range lines {
+		fmt.Println(l)
 	}
+	summary, keys := verdictLines(verdicts)
 	fmt.Println()
-	for _, ph := range []struct {
-		name   string
-		target float64
-		key    string
-	}{{"load", 0.9, "contention_ratio"}, {"quiet", 0.97, "quiet_ratio"}} {
-		r := ratio[ph.name]
-		if r >= 2 {
-			continue
-		}
-		verdict := "met"
-		if r < ph.target {
-			verdict = "NOT met"
-		}
-		note := ""
-		if sh, ok := share[ph.name]; ok {
-			note = fmt.Sprintf("; auto ran at least %.1f%% of its steps of each kind at the best fixed count", 100*sh)
-		}
-		if o := others[ph.name]; ph.name == "quiet" && o > 0.25 {
-			note += fmt.Sprintf("; other programs used up to %.2f CPUs during the quiet phases: not an idle machine", o)
-		}
-		pooledNote := ""
-		if rp := ratioP[ph.name]; rp < 2 {
-			pooledNote = fmt.Sprintf("; pooled throughput %.3f", rp)
-		}
-		fmt.Printf("%s: auto ÷ best fixed, the smallest over models and metrics: %.3f (target ≥ %.2f: %s%s%s)\n", ph.key, r, ph.target, verdict, pooledNote, note)
-	}
-	for _, ph := range []struct{ name, key string }{{"load", "contention_ratio"}, {"quiet", "quiet_ratio"}} {
-		if r := ratio[ph.name]; r < 2 {
-			fmt.Printf("%s=%.3f\n", ph.key, r)
-		}
-		if r := ratioP[ph.name]; r < 2 {
-			fmt.Printf("%s_pooled=%.3f\n", ph.key, r)
-		}
+	for _, l := range append(summary, keys...) {
+		fmt.Println(l)
 	}
 }
 
