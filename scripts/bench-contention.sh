@@ -20,7 +20,7 @@
 # (benchcontention -record/-replay): every policy meets the same moments of the machine, so
 # these ratios ("replay auto ÷ best fixed") do not depend on what other programs did between
 # the benchmark's turns.
-# Environment: REPS (6: every order of 1, 2, auto once), PROMPT (64), GEN (32), MAX_LOAD (4m), THREADS (default 1..cores,auto;
+# Environment: REPS (12: every order of 1, 2, auto twice), PROMPT (64), GEN (32), MAX_LOAD (6m), THREADS (default 1..cores,auto;
 # "G/B" is a fixed configuration of G generation and B prompt threads, as threads and batch_threads),
 # MIN_TIME (1500ms: the least time of one measurement; fast models repeat their request),
 # SLICE (100ms: the configurations take turns this long, at least a request each, until each
@@ -38,8 +38,8 @@ make -s cgo-paths
 mkdir -p bin
 go build -o bin/benchcontention ./inference/engine/benchcontention
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-args=(-models "${MODELS:-tiny,$model}" -reps "${REPS:-6}" -prompt "${PROMPT:-64}" -gen "${GEN:-32}"
-	-max-load "${MAX_LOAD:-4m}" -run-limit "${RUN_LIMIT:-20s}" -min-time "${MIN_TIME:-1500ms}" -slice "${SLICE:-100ms}")
+args=(-models "${MODELS:-tiny,$model}" -reps "${REPS:-12}" -prompt "${PROMPT:-64}" -gen "${GEN:-32}"
+	-max-load "${MAX_LOAD:-6m}" -run-limit "${RUN_LIMIT:-20s}" -min-time "${MIN_TIME:-1500ms}" -slice "${SLICE:-100ms}")
 [[ -n "${THREADS:-}" ]] && args+=(-threads "$THREADS")
 pid=
 cleanup() {

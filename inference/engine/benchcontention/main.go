@@ -224,6 +224,9 @@ func (l *load) start() error {
 	return nil
 }
 
+// spent reports whether the running busy loops have reached the budget (and so stopped).
+func (l *load) spent() bool { return len(l.procs) > 0 && time.Since(l.started) >= l.budget }
+
 func (l *load) stop() {
 	for _, c := range l.procs {
 		c.Process.Kill()
@@ -235,7 +238,6 @@ func (l *load) stop() {
 	l.procs = nil
 }
 
-// sample is one measured request.
 // sample is one measurement: tokens/s and the CPU time the process used per second (the
 // engine's threads, busy or spinning).
 type sample struct {
@@ -630,6 +632,9 @@ func benchModel(ctx context.Context, f flags, path, name string, cfgs []config, 
 			}
 		}
 		others := othersSince(use)
+		if phase == "load" && ld.spent() {
+			fmt.Printf("  warning: the busy loops reached -max-load (MAX_LOAD) during this phase: its last measurements ran without them; raise it\n")
+		}
 		fmt.Printf("  phase %s done in %.0f s (load average %s; other programs used %.2f CPUs on average)\n", phase, time.Since(phaseStart).Seconds(), loadavg(), others)
 		for i, c := range cfgs {
 			rs[i].others = others
