@@ -68,6 +68,11 @@
 //     CPUs busy, and the probes upwards wait [HoldMax] (a probe then would collapse, or run a
 //     long step on). A probe made on its word that fails all the same (a sensor that cannot
 //     see the load) sends the controller back to the plain hold until a probe is kept.
+//     While the sensor shows other programs on CPUs the current count needs, a probe
+//     downwards is due after the downward hold ([HoldSteps] steps per [HoldMin] of it), even
+//     without a slowdown: a count whose baseline dates from the load (a start under load, a
+//     probe upwards kept by a lucky step) is never slow against it, and one running steadily
+//     1.25 times slower than a thread fewer never stalls either.
 //   - Start: with no history the first steps run at Max, then one probe downwards checks
 //     whether fewer threads are faster (a machine busy from the start), compared with the
 //     fastest step seen, and exploration goes on downwards while they are.
@@ -288,6 +293,7 @@ type Controller struct {
 	// (0: the recent time).
 	longStall, downRef float64
 	seen               int   // steps observed at cur since it changed or a probe upwards failed
+	seenDown           int   // steps observed at cur since it changed or a probe downwards failed
 	rerun              bool  // the next step reruns a stopped one, with one thread fewer
 	stops              uint8 // bit i: the step i steps before the last one at cur was stopped
 
@@ -427,6 +433,8 @@ func (c *Controller) Plan(tokens int) Step {
 		case c.cur > c.min && now.Sub(c.downTried) >= c.holdDown && (c.longStall > 0 || c.slow(tokens)):
 			c.startProbe(c.cur - 1)
 			c.downRef, c.longStall = c.longStall, 0
+		case c.crowded(now):
+			c.startProbe(c.cur - 1)
 		case c.cur >= c.max:
 		case c.freeForMore(now):
 			c.startProbe(c.cur + 1)
@@ -493,6 +501,21 @@ func (c *Controller) busyNow() bool {
 	}
 	f, ok := c.free()
 	return ok && f < float64(c.cur)-FreeSlack
+}
+
+// crowded reports whether a probe downwards is due because Free shows other programs on CPUs
+// the current count needs (busyNow), after the downward hold since the count changed and
+// since the last failed probe downwards, and HoldSteps steps at the count per HoldMin of that
+// hold (prompts that come seconds apart are not probed on a large share of their steps). A slowdown is
+// judged against the count's baseline, and a count that a probe upwards made current has its
+// baseline from that probe: kept under load (its references at the lower count were slow
+// for a while, or Free was briefly wrong), a count that runs 1.25 times slower than one
+// thread fewer, steadily, is never slow against it and never stalls, and would stay for the
+// rest of the load. Where more threads are faster all the same (other programs at a lower
+// priority), the probes fail and their hold doubles up to HoldMax.
+func (c *Controller) crowded(now time.Time) bool {
+	return c.cur > c.min && c.seenDown >= HoldSteps*int(c.holdDown/HoldMin) && now.Sub(c.changed) >= c.holdDown &&
+		now.Sub(c.downTried) >= c.holdDown && c.busyNow()
 }
 
 // freeForMore reports whether Free makes a probe upwards due before the hold has passed: at
@@ -696,7 +719,7 @@ func (c *Controller) pairable() bool { return !c.explore && c.gapped && c.short 
 
 // keepProbe makes the probed count the current one.
 func (c *Controller) keepProbe(now time.Time, up bool) {
-	c.cur, c.probe, c.seen, c.stops, c.longStall = c.probe, 0, 0, 0, 0
+	c.cur, c.probe, c.seen, c.seenDown, c.stops, c.longStall = c.probe, 0, 0, 0, 0, 0
 	c.ref, c.refKey, c.pairNext = 0, 0, false
 	c.changed = now
 	if up {
@@ -725,14 +748,14 @@ func (c *Controller) failProbe(now time.Time, up bool) {
 		// The slowdown does not come from too many threads (a longer context, a slower
 		// clock): ask again later, less often each time.
 		c.holdDown = min(2*c.holdDown, HoldMax)
-		c.downTried = now
+		c.downTried, c.seenDown = now, 0
 	}
 }
 
 // stepDown books a change to fewer threads (c.cur already lowered).
 func (c *Controller) stepDown(now time.Time) {
 	c.st.StepsDown++
-	c.seen, c.stops, c.longStall = 0, 0, 0
+	c.seen, c.seenDown, c.stops, c.longStall = 0, 0, 0, 0
 	c.changed, c.calm = now, now
 	c.holdDown = HoldMin
 	if now.Sub(c.up) < Settle {
@@ -743,6 +766,7 @@ func (c *Controller) stepDown(now time.Time) {
 // observeSteady handles a step at the current count.
 func (c *Controller) observeSteady(stopped bool, now time.Time) {
 	c.seen++
+	c.seenDown++
 	if c.explore && c.cur <= c.min {
 		c.explore = false
 	}

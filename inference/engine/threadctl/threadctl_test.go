@@ -1124,3 +1124,65 @@ func bursty(extra time.Duration) machine {
 		return d
 	}}
 }
+
+// TestCrowdedProbesDown: while Free shows other programs on the CPUs the current count
+// needs, probes downwards come without a slowdown against the count's baseline.
+func TestCrowdedProbesDown(t *testing.T) {
+	const s = time.Second
+	busyFree := func(time.Duration) (float64, bool) { return 0.8, true }
+	for _, tc := range []struct {
+		name   string
+		m      machine
+		free   freeFunc
+		window [2]time.Duration
+		span   time.Duration
+		tokens int
+		minEff float64
+		final  int
+	}{
+		{
+			// The bench model's prompts, 3 s apart, on a machine under load from the start:
+			// two threads take 1.2 s, one 0.95 s (no collapse), but for the first 30 s one
+			// thread's steps are slow too (2 s: a burst), so the start-up probe downwards
+			// fails. Two threads' baseline is then from the load: they are never slow against
+			// it and never stall. Without the probes downwards that Free's busy CPUs call for,
+			// two threads stayed to the end (efficiency 0.79).
+			name: "baseline from the load", tokens: 64, span: 300 * s, window: [2]time.Duration{60 * s, 300 * s},
+			minEff: 0.95, final: 1,
+			m: machine{cores: 2, gap: 3 * s, custom: func(n int, at time.Duration) time.Duration {
+				if n == 1 && at < 30*s {
+					return 2 * s
+				}
+				return map[int]time.Duration{1: 950 * time.Millisecond, 2: 1200 * time.Millisecond}[n]
+			}},
+			free: busyFree,
+		},
+		{
+			// Other programs at a lower priority: Free shows the CPUs busy, yet two threads
+			// generate faster (the bench model's 28 ms against 47). The probes downwards fail
+			// and their hold grows: two threads stay.
+			name: "busy CPUs that yield", tokens: 1, span: 120 * s, minEff: 0.97, final: 2,
+			m: gen2(quiet), free: busyFree,
+		},
+		{
+			// The same for prompts that come 3 s apart.
+			name: "busy CPUs that yield, rare steps", tokens: 64, span: 300 * s, minEff: 0.95, final: 2,
+			m: machine{cores: 2, gap: 3 * s, custom: func(n int, at time.Duration) time.Duration {
+				return map[int]time.Duration{1: 550 * time.Millisecond, 2: 350 * time.Millisecond}[n]
+			}},
+			free: busyFree,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, clk := newSimFree(1, 2, tc.free)
+			tr := simulate(c, clk, tc.m, tc.tokens, tc.span, tc.window)
+			t.Logf("efficiency %.3f, steps at 1 and 2 threads %v, stats %+v", tr.efficiency(), tr.stats.StepsAt[1:], tr.stats)
+			if eff := tr.efficiency(); eff < tc.minEff {
+				t.Errorf("efficiency %.3f, want ≥ %.2f", eff, tc.minEff)
+			}
+			if tr.final != tc.final {
+				t.Errorf("final count %d, want %d", tr.final, tc.final)
+			}
+		})
+	}
+}
