@@ -68,9 +68,9 @@
 //     CPUs busy, and the probes upwards wait [HoldMax] (a probe then would collapse, or run a
 //     long step on). A probe made on its word that fails all the same (a sensor that cannot
 //     see the load) sends the controller back to the plain hold until a probe is kept.
-//     While the sensor shows other programs on CPUs the current count needs, a probe
-//     downwards is due after the downward hold ([HoldSteps] steps per [HoldMin] of it), even
-//     without a slowdown: a count whose baseline dates from the load (a start under load, a
+//     Once the sensor has shown other programs on CPUs the current count needs for the
+//     downward hold, a probe downwards is due (after as long, and [HoldSteps] steps per
+//     [HoldMin] of it, at the count), even without a slowdown: a count whose baseline dates from the load (a start under load, a
 //     probe upwards kept by a lucky step) is never slow against it, and one running steadily
 //     1.25 times slower than a thread fewer never stalls either.
 //   - Start: with no history the first steps run at Max, then one probe downwards checks
@@ -292,10 +292,11 @@ type Controller struct {
 	// stall (0: none since the last probe); downRef is what a probe downwards compares with
 	// (0: the recent time).
 	longStall, downRef float64
-	seen               int   // steps observed at cur since it changed or a probe upwards failed
-	seenDown           int   // steps observed at cur since it changed or a probe downwards failed
-	rerun              bool  // the next step reruns a stopped one, with one thread fewer
-	stops              uint8 // bit i: the step i steps before the last one at cur was stopped
+	seen               int       // steps observed at cur since it changed or a probe upwards failed
+	seenDown           int       // steps observed at cur since it changed or a probe downwards failed
+	busySince          time.Time // since when Free has shown the CPUs cur needs taken (zero: it does not)
+	rerun              bool      // the next step reruns a stopped one, with one thread fewer
+	stops              uint8     // bit i: the step i steps before the last one at cur was stopped
 
 	hold, holdDown    time.Duration
 	changed, up, calm time.Time
@@ -503,9 +504,10 @@ func (c *Controller) busyNow() bool {
 	return ok && f < float64(c.cur)-FreeSlack
 }
 
-// crowded reports whether a probe downwards is due because Free shows other programs on CPUs
-// the current count needs (busyNow), after the downward hold since the count changed and
-// since the last failed probe downwards, and HoldSteps steps at the count per HoldMin of that
+// crowded reports whether a probe downwards is due because Free has shown other programs on
+// CPUs the current count needs (busyNow) for the downward hold (a burst of another program on
+// a quiet machine is the stop limit's business), after that hold since the count changed and
+// since the last failed probe downwards, and HoldSteps steps at the count per HoldMin of the
 // hold (prompts that come seconds apart are not probed on a large share of their steps). A slowdown is
 // judged against the count's baseline, and a count that a probe upwards made current has its
 // baseline from that probe: kept under load (its references at the lower count were slow
@@ -514,8 +516,15 @@ func (c *Controller) busyNow() bool {
 // rest of the load. Where more threads are faster all the same (other programs at a lower
 // priority), the probes fail and their hold doubles up to HoldMax.
 func (c *Controller) crowded(now time.Time) bool {
-	return c.cur > c.min && c.seenDown >= HoldSteps*int(c.holdDown/HoldMin) && now.Sub(c.changed) >= c.holdDown &&
-		now.Sub(c.downTried) >= c.holdDown && c.busyNow()
+	if c.cur <= c.min || !c.busyNow() {
+		c.busySince = time.Time{}
+		return false
+	}
+	if c.busySince.IsZero() {
+		c.busySince = now
+	}
+	return now.Sub(c.busySince) >= c.holdDown && c.seenDown >= HoldSteps*int(c.holdDown/HoldMin) &&
+		now.Sub(c.changed) >= c.holdDown && now.Sub(c.downTried) >= c.holdDown
 }
 
 // freeForMore reports whether Free makes a probe upwards due before the hold has passed: at

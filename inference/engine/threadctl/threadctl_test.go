@@ -1139,6 +1139,7 @@ func TestCrowdedProbesDown(t *testing.T) {
 		tokens int
 		minEff float64
 		final  int
+		check  func(*testing.T, trace)
 	}{
 		{
 			// The bench model's prompts, 3 s apart, on a machine under load from the start:
@@ -1165,6 +1166,24 @@ func TestCrowdedProbesDown(t *testing.T) {
 			m: gen2(quiet), free: busyFree,
 		},
 		{
+			// A quiet machine where other programs take a CPU for 0.5 s every 5 s (bursts that
+			// do not slow two threads down): no probe downwards.
+			name: "short bursts on the sensor", tokens: 1, span: 120 * s, minEff: 0.995, final: 2,
+			m: gen2(quiet),
+			check: func(t *testing.T, tr trace) {
+				// The one failed probe is the start-up probe downwards.
+				if tr.stats.ProbesFailed > 1 {
+					t.Errorf("%d failed probes: bursts shorter than the hold started probes downwards", tr.stats.ProbesFailed)
+				}
+			},
+			free: func(at time.Duration) (float64, bool) {
+				if at%(5*s) < s/2 {
+					return 0.8, true
+				}
+				return 2, true
+			},
+		},
+		{
 			// The same for prompts that come 3 s apart.
 			name: "busy CPUs that yield, rare steps", tokens: 64, span: 300 * s, minEff: 0.95, final: 2,
 			m: machine{cores: 2, gap: 3 * s, custom: func(n int, at time.Duration) time.Duration {
@@ -1182,6 +1201,9 @@ func TestCrowdedProbesDown(t *testing.T) {
 			}
 			if tr.final != tc.final {
 				t.Errorf("final count %d, want %d", tr.final, tc.final)
+			}
+			if tc.check != nil {
+				tc.check(t, tr)
 			}
 		})
 	}
