@@ -64,15 +64,15 @@
 //     process's own), a count held low probes upwards after [FreeHold] whatever the hold,
 //     as soon as other programs leave a CPU free for one more thread. The load that made it
 //     step down has gone, so waiting costs throughput (on an idle 2-core machine one thread
-//     generates 20-45% slower than two). Under load nothing changes: the sensor shows the
-//     CPUs busy, and the probes upwards wait [HoldMax] (a probe then would collapse, or run a
-//     long step on). A probe made on its word that fails all the same (a sensor that cannot
-//     see the load) sends the controller back to the plain hold until a probe is kept.
-//     Once the sensor has shown other programs on CPUs the current count needs for the
-//     downward hold, a probe downwards is due (after as long, and [HoldSteps] steps per
-//     [HoldMin] of it, at the count), even without a slowdown: a count whose baseline dates from the load (a start under load, a
-//     probe upwards kept by a lucky step) is never slow against it, and one running steadily
-//     1.25 times slower than a thread fewer never stalls either.
+//     generates 20-45% slower than two). Under load the sensor shows the CPUs busy, and the
+//     probes upwards wait [HoldMax] (a probe then would collapse, or run a long step on). A
+//     probe made on its word that fails all the same (a sensor that cannot see the load)
+//     sends the controller back to the plain hold until a probe is kept. Once the sensor has
+//     shown other programs on CPUs the current count needs for the downward hold, a probe
+//     downwards is due (after as long, and [HoldSteps] steps per [HoldMin] of it, at the
+//     count), even without a slowdown: a count whose baseline dates from the load (a start
+//     under load, a probe upwards kept by a lucky step) is never slow against it, and one
+//     running steadily 1.25 times slower than a thread fewer never stalls either.
 //   - Start: with no history the first steps run at Max, then one probe downwards checks
 //     whether fewer threads are faster (a machine busy from the start), compared with the
 //     fastest step seen, and exploration goes on downwards while they are.
