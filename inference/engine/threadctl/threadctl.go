@@ -424,6 +424,7 @@ func (c *Controller) Plan(tokens int) Step {
 	// above all, stopped at ProbeLimit × the lower count's time) is not judged by it. Long
 	// steps (prompt chunks) have no such step: their own length dwarfs the warm-up, and a
 	// probe downwards that a stalled one calls for must not wait.
+	c.watchBusy(now)
 	rerun := c.rerun && c.probe == 0 && c.cur > c.min
 	if !rerun && !c.warm && c.probe == 0 && c.max > c.min {
 		switch {
@@ -505,26 +506,33 @@ func (c *Controller) busyNow() bool {
 }
 
 // crowded reports whether a probe downwards is due because Free has shown other programs on
-// CPUs the current count needs (busyNow) for the downward hold (a burst of another program on
-// a quiet machine is the stop limit's business), after that hold since the count changed and
-// since the last failed probe downwards, and HoldSteps steps at the count per HoldMin of the
-// hold (prompts that come seconds apart are not probed on a large share of their steps). A slowdown is
-// judged against the count's baseline, and a count that a probe upwards made current has its
-// baseline from that probe: kept under load (its references at the lower count were slow
-// for a while, or Free was briefly wrong), a count that runs 1.25 times slower than one
-// thread fewer, steadily, is never slow against it and never stalls, and would stay for the
-// rest of the load. Where more threads are faster all the same (other programs at a lower
-// priority), the probes fail and their hold doubles up to HoldMax.
+// CPUs the current count needs (busyNow, kept by watchBusy) for the downward hold without a
+// break (a burst of another program on a quiet machine is the stop limit's business), after
+// that hold since the count changed and since the last failed probe downwards, and HoldSteps
+// steps at the count per HoldMin of the hold (prompts that come seconds apart are not probed
+// on a large share of their steps). A slowdown is judged against the count's baseline, and a
+// count that a probe upwards made current has its baseline from that probe: kept under load
+// (its references at the lower count were slow for a while, or Free was briefly wrong), a
+// count that runs 1.25 times slower than one thread fewer, steadily, is never slow against it
+// and never stalls, and would stay for the rest of the load. Where more threads are faster
+// all the same (other programs at a lower priority), the probes fail and their hold doubles
+// up to HoldMax.
 func (c *Controller) crowded(now time.Time) bool {
-	if c.cur <= c.min || !c.busyNow() {
+	return c.cur > c.min && !c.busySince.IsZero() && now.Sub(c.busySince) >= c.holdDown &&
+		c.seenDown >= HoldSteps*int(c.holdDown/HoldMin) && now.Sub(c.changed) >= c.holdDown &&
+		now.Sub(c.downTried) >= c.holdDown
+}
+
+// watchBusy keeps busySince, since when Free has shown the CPUs the current count needs taken
+// without a break. Plan calls it for every step, probes included, so that a break during a
+// probe is not missed.
+func (c *Controller) watchBusy(now time.Time) {
+	switch {
+	case c.cur <= c.min || !c.busyNow():
 		c.busySince = time.Time{}
-		return false
-	}
-	if c.busySince.IsZero() {
+	case c.busySince.IsZero():
 		c.busySince = now
 	}
-	return now.Sub(c.busySince) >= c.holdDown && c.seenDown >= HoldSteps*int(c.holdDown/HoldMin) &&
-		now.Sub(c.changed) >= c.holdDown && now.Sub(c.downTried) >= c.holdDown
 }
 
 // freeForMore reports whether Free makes a probe upwards due before the hold has passed: at

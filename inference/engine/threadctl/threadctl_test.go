@@ -1208,3 +1208,31 @@ func TestCrowdedProbesDown(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchBusy: every Plan, a probe's included, follows Free, so that a break in the load
+// during a probe restarts the wait before a probe downwards.
+func TestWatchBusy(t *testing.T) {
+	free := 0.8
+	c, clk := newSimFree(1, 2, func(time.Duration) (float64, bool) { return free, true })
+	step := func() {
+		s := c.Plan(1)
+		clk.t = clk.t.Add(30 * time.Millisecond)
+		c.Observe(s, 1, 30*time.Millisecond, false)
+	}
+	step()
+	start := c.busySince
+	if start.IsZero() {
+		t.Fatal("Free shows the CPUs taken, busySince is zero")
+	}
+	c.probe = 1 // a probe downwards under way: Plan starts none and chooses nothing else
+	free = 2
+	step()
+	if !c.busySince.IsZero() {
+		t.Errorf("a break during a probe was missed: busySince %v", c.busySince)
+	}
+	free = 0.8
+	step()
+	if !c.busySince.After(start) {
+		t.Errorf("busySince %v, want a new start after %v", c.busySince, start)
+	}
+}
