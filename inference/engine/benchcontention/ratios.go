@@ -47,17 +47,7 @@ func pooledRates(r result) (float64, float64) {
 // rates. It is the "best fixed thread count": one configuration for prompts and
 // generation alike, as a config file sets it. nil when rs holds no fixed configuration.
 func bestCount(rs []result, w workload, of rates) *result {
-	var best *result
-	bestT := math.Inf(1)
-	for i, r := range rs {
-		if r.cfg.threads == engine.AutoThreads {
-			continue
-		}
-		if t := w.turnTime(of(r)); best == nil || t < bestT {
-			best, bestT = &rs[i], t
-		}
-	}
-	return best
+	return bestFor(rs, func(r result) float64 { return -w.turnTime(of(r)) })
 }
 
 // threadsFor returns the threads a fixed configuration gives generation steps (gen) or
@@ -70,8 +60,9 @@ func (c config) threadsFor(gen bool) int {
 }
 
 // bestFor returns the fixed configuration among rs with the highest value of metric (nil
-// when none): the best count of that metric alone, which may be a poor count for the other
-// (on a small model, two threads take prompts faster and generate at half the speed).
+// when none). Of one rate it is the best count of that metric alone, which may be a poor
+// count for the other (on a small model, two threads take prompts faster and generate at half
+// the speed).
 func bestFor(rs []result, metric func(result) float64) *result {
 	var best *result
 	bestV := 0.0
